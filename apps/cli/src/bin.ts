@@ -1,0 +1,49 @@
+import { LeakyError } from '@leaky/core'
+import { demo, demoHelp } from './commands/demo.js'
+import { verify, verifyHelp } from './commands/verify.js'
+import { type CommandHelp, UsageError } from './usage.js'
+
+type Command = { readonly run: (args: string[]) => Promise<number>; readonly help: CommandHelp }
+
+const commands: Record<string, Command> = {
+  demo: { run: demo, help: demoHelp },
+  verify: { run: verify, help: verifyHelp },
+}
+
+const USAGE = `usage: leaky <command> [options]   (leaky <command> --help for its options)
+
+commands:
+${Object.entries(commands)
+  .map(([name, c]) => `  ${name.padEnd(8)} ${c.help.description.split('\n')[0]}`)
+  .join('\n')}
+`
+
+async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug')
+  const args = argv.filter((a) => a !== '--debug')
+  const [name, ...rest] = args
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(USAGE)
+    return name === undefined ? 2 : 0
+  }
+  const command = commands[name]
+  try {
+    if (!command) throw new UsageError(`unknown command "${name}"`, 'leaky <command> [options]; commands: ' + Object.keys(commands).join(', '))
+    return await command.run(rest)
+  } catch (error) {
+    if (debug) console.error(error)
+    if (error instanceof UsageError) {
+      process.stderr.write(`leaky: ${error.message}\nusage: ${error.usage}\n`)
+      return 2
+    }
+    // Errors about the caller's files and values (bad golden file, bad shapes) are the caller's to fix: exit 2.
+    if (error instanceof LeakyError) {
+      process.stderr.write(`leaky: ${error.message}\n`)
+      return 2
+    }
+    process.stderr.write(`leaky: ${error instanceof Error ? error.message : String(error)} (rerun with --debug for details)\n`)
+    return 1
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2))

@@ -1,0 +1,48 @@
+/**
+ * The js backend on the anchor workloads, beside the C limit measured in the same run.
+ *   pnpm bench:js [workload ...]      e.g. pnpm bench:js ff-1e5 step-1e3
+ */
+import { jsBackend, type StateHandle } from '@leaky/core'
+import { measureCLimit } from './c-limit.js'
+import { norseFigures } from './norse.js'
+import { measure } from './timing.js'
+import { findWorkload, makeWorkload, neuronSteps, WORKLOADS, type Workload } from './workloads.js'
+
+const format = (x: number) => x.toExponential(2)
+
+async function bench(w: Workload): Promise<string> {
+  const { spec, input } = makeWorkload(w)
+  const layer = await jsBackend.createLayer(spec)
+  try {
+    if (w.mode === 'step') {
+      let state: StateHandle | undefined
+      const timing = await measure(
+        async () => {
+          state = (await layer.step(input, state)).state
+        },
+        { warmup: 2000, repetitions: 9, batch: 2000 },
+      )
+      const norse = norseFigures(w).find((f) => f.device === 'cpu' && f.threads === 2)
+      return `${w.name.padEnd(14)} ${(timing.median * 1e6).toFixed(2)} µs per step (min ${(timing.min * 1e6).toFixed(2)}, max ${(timing.max * 1e6).toFixed(2)})` +
+        `   Norse CPU 2 threads, other machine: ${((norse?.secondsPerStep ?? Number.NaN) * 1e6).toFixed(1)} µs`
+    }
+    const timing = await measure(() => layer.run(input), { warmup: 1, repetitions: 5 })
+    const rate = neuronSteps(w) / timing.median
+    let limit = ''
+    if (!w.weighted) {
+      const c = measureCLimit(w.steps, w.neurons, { threads: 2, repetitions: 5 })
+      limit = 'reason' in c
+        ? `   C limit: not measured (${c.reason})`
+        : `   C limit 1 thread ${format(c.byThreads[0] as number)} → ratio ${(rate / (c.byThreads[0] as number)).toFixed(3)}; 2 threads ${format(c.byThreads[1] ?? Number.NaN)}`
+    }
+    const norse = norseFigures(w).find((f) => f.device === 'cpu' && f.threads === 2)
+    return `${w.name.padEnd(14)} ${format(rate)} neuron-steps/s (median of ${timing.repetitions}, ${(timing.min * 1e3).toFixed(1)}–${(timing.max * 1e3).toFixed(1)} ms)${limit}` +
+      `   Norse CPU 2 threads, other machine: ${format(norse?.neuronStepsPerSecond ?? Number.NaN)}`
+  } finally {
+    await layer.dispose()
+  }
+}
+
+const names = process.argv.slice(2)
+const selected = names.length ? names.map((n) => findWorkload(n) ?? (() => { throw new Error(`unknown workload ${n}; known: ${WORKLOADS.map((w) => w.name).join(', ')}`) })()) : WORKLOADS
+for (const w of selected) console.log(await bench(w))

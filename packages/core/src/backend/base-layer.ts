@@ -1,0 +1,166 @@
+import { BackendError, DisposedError, LeakyError, ShapeError } from '../errors/errors.js'
+import {
+  checkSequence,
+  checkState,
+  checkStepInput,
+  type LIState,
+  type ResolvedLayerSpec,
+  stateShape,
+} from '../layer/spec.js'
+import { initialState, type RunOptions, type RunResult } from '../math/li.js'
+import { formatShape, type Shape, sameShape, type Tensor } from '../tensor/tensor.js'
+import type { BackendName, Layer, LayerStepResult, StateHandle, Tolerance } from './types.js'
+
+/** Where a call starts: the backend's own resident state, or a plain LIState (the caller's or the default). */
+export type StartState<S> = { readonly kind: 'resident'; readonly value: S } | { readonly kind: 'plain'; readonly state: LIState }
+
+/**
+ * What every backend's layer shares, so that every backend behaves the same at its edges: argument
+ * checks before any work, calls queued one at a time (a runtime session cannot run two calls at
+ * once), typed errors, dispose. A subclass supplies only the computation on its runtime.
+ *
+ * Subclasses must not mutate a resident state they are given: they return a new one, so that a
+ * failed call leaves the caller's state as it was.
+ */
+export abstract class BaseLayer<S> implements Layer {
+  abstract readonly backend: BackendName
+  abstract readonly tolerance: Tolerance
+  readonly spec: ResolvedLayerSpec
+  #queue: Promise<unknown> = Promise.resolve()
+  #disposed = false
+
+  constructor(spec: ResolvedLayerSpec) {
+    this.spec = spec
+  }
+
+  get disposed(): boolean {
+    return this.#disposed
+  }
+
+  run(xs: Tensor, state?: LIState | StateHandle, options: RunOptions = {}): Promise<RunResult> {
+    return this.#serialize(async () => {
+      const { steps, batch } = checkSequence(this.spec, xs)
+      const start = await this.#start(state, batch)
+      return this.runSequence(xs, steps, batch, start, options)
+    })
+  }
+
+  step(x: Tensor, state?: LIState | StateHandle): Promise<LayerStepResult> {
+    return this.#serialize(async () => {
+      const batch = checkStepInput(this.spec, x)
+      const start = await this.#start(state, batch)
+      const { v, state: next } = await this.runStep(x, batch, start)
+      return { v, state: new LayerStateHandle(this, stateShape(this.spec, batch), next) }
+    })
+  }
+
+  async dispose(): Promise<void> {
+    if (this.#disposed) return
+    this.#disposed = true
+    // Let calls already queued finish (or fail) before the runtime's resources go.
+    await this.#queue.catch(() => undefined)
+    await this.release()
+  }
+
+  /** The whole sequence; `xs` and the start state are already checked. */
+  protected abstract runSequence(
+    xs: Tensor,
+    steps: number,
+    batch: Shape,
+    start: StartState<S>,
+    options: RunOptions,
+  ): Promise<RunResult>
+
+  /** One step; `x` and the start state are already checked. */
+  protected abstract runStep(x: Tensor, batch: Shape, start: StartState<S>): Promise<{ v: Tensor; state: S }>
+
+  /** Copies a resident state out. */
+  protected abstract readState(state: S, shape: Shape): Promise<LIState>
+
+  /** Frees a resident state's runtime memory (no-op where the garbage collector does it). */
+  protected abstract releaseState(state: S): void
+
+  /** Frees the layer's runtime resources (sessions, buffers). */
+  protected abstract release(): Promise<void>
+
+  /** @internal for LayerStateHandle */
+  readResident(state: S, shape: Shape): Promise<LIState> {
+    if (this.#disposed) return Promise.reject(this.#disposedError('read a state of'))
+    return this.#serialize(() => this.readState(state, shape))
+  }
+
+  /** @internal for LayerStateHandle */
+  releaseResident(state: S): void {
+    if (!this.#disposed) this.releaseState(state)
+  }
+
+  async #start(state: LIState | StateHandle | undefined, batch: Shape): Promise<StartState<S>> {
+    if (state === undefined) return { kind: 'plain', state: initialState(this.spec, batch) }
+    if (state instanceof LayerStateHandle) {
+      if (state.disposed) throw new DisposedError('this state handle was disposed')
+      const expected = stateShape(this.spec, batch)
+      if (!sameShape(state.shape, expected)) {
+        throw new ShapeError(`state must be ${formatShape(expected)} for this input, got ${formatShape(state.shape)}`)
+      }
+      if (state.owner === this) return { kind: 'resident', value: state.value as S }
+      // Another layer's handle (maybe another backend's): read it out, then use it as plain data.
+      // Its owner queues the read, so this never waits on our own queue.
+      const plain = await state.read()
+      checkState(this.spec, plain, batch)
+      return { kind: 'plain', state: plain }
+    }
+    checkState(this.spec, state, batch)
+    return { kind: 'plain', state }
+  }
+
+  #serialize<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#disposed) return Promise.reject(this.#disposedError('use'))
+    const result = this.#queue.then(async () => {
+      if (this.#disposed) throw this.#disposedError('use')
+      try {
+        return await work()
+      } catch (error) {
+        if (error instanceof LeakyError) throw error
+        throw new BackendError(
+          `${this.backend}: the runtime failed (${error instanceof Error ? error.message : String(error)}); ` +
+            'the call had no effect and the layer is still usable',
+          { cause: error },
+        )
+      }
+    })
+    this.#queue = result.catch(() => undefined)
+    return result
+  }
+
+  #disposedError(verb: string): DisposedError {
+    return new DisposedError(`cannot ${verb} a ${this.backend} layer after dispose()`)
+  }
+}
+
+class LayerStateHandle<S> implements StateHandle {
+  readonly owner: BaseLayer<S>
+  readonly shape: Shape
+  readonly value: S
+  #disposed = false
+
+  constructor(owner: BaseLayer<S>, shape: Shape, value: S) {
+    this.owner = owner
+    this.shape = shape
+    this.value = value
+  }
+
+  get disposed(): boolean {
+    return this.#disposed || this.owner.disposed
+  }
+
+  read(): Promise<LIState> {
+    if (this.#disposed) return Promise.reject(new DisposedError('this state handle was disposed'))
+    return this.owner.readResident(this.value, this.shape)
+  }
+
+  dispose(): void {
+    if (this.#disposed) return
+    this.#disposed = true
+    this.owner.releaseResident(this.value)
+  }
+}

@@ -1,0 +1,304 @@
+import fc from 'fast-check'
+import type { Backend, Layer, StateHandle } from '../backend/types.js'
+import { LeakyError } from '../errors/errors.js'
+import type { LayerSpec, LIState } from '../layer/spec.js'
+import { type RunResult, simulate } from '../math/li.js'
+import { resolveSpec } from '../layer/spec.js'
+import type { Tensor } from '../tensor/tensor.js'
+import { caseSpec, type GoldenFile, goldenError } from './golden.js'
+import { runCase, stepCase } from './verify.js'
+
+/**
+ * The conformance kit: every check a backend must pass, as plain async functions that throw on
+ * failure, so the same list runs under vitest in Node and inside a page in a real browser.
+ */
+export interface Check {
+  readonly name: string
+  run(): Promise<void>
+}
+
+export interface ConformanceOptions {
+  readonly backend: Backend
+  /** Golden files to replay; every case of every file runs through `run` and through `step`. */
+  readonly golden: readonly GoldenFile[]
+  /** fast-check runs per property; lower it for backends with a high per-call cost. */
+  readonly numRuns?: number
+}
+
+export function fail(message: string): never {
+  throw new Error(message)
+}
+
+/** max |a − b| / max(1, max |b|), NaN counting as infinitely wrong. */
+export function relativeError(ours: Float32Array, reference: Float32Array): number {
+  if (ours.length !== reference.length) return Number.POSITIVE_INFINITY
+  let diff = 0
+  let scale = 1
+  for (let k = 0; k < reference.length; k++) {
+    const d = Math.abs((ours[k] as number) - (reference[k] as number))
+    diff = Number.isNaN(d) ? Number.POSITIVE_INFINITY : Math.max(diff, d)
+    scale = Math.max(scale, Math.abs(reference[k] as number))
+  }
+  return diff / scale
+}
+
+function expectClose(what: string, ours: Float32Array, reference: Float32Array, tolerance: number): void {
+  const error = relativeError(ours, reference)
+  if (!(error <= tolerance)) fail(`${what}: error ${error.toExponential(2)} > tolerance ${tolerance}`)
+}
+
+async function expectLeakyError(what: string, code: string, call: () => Promise<unknown>): Promise<void> {
+  let thrown: unknown
+  try {
+    await call()
+  } catch (error) {
+    thrown = error
+  }
+  if (!(thrown instanceof LeakyError)) {
+    fail(`${what}: expected a LeakyError ${code}, got ${thrown === undefined ? 'no error' : String(thrown)}`)
+  }
+  if (thrown.code !== code) fail(`${what}: expected ${code}, got ${thrown.code} (${thrown.message})`)
+}
+
+async function withLayer<T>(backend: Backend, spec: LayerSpec, use: (layer: Layer) => Promise<T>): Promise<T> {
+  const layer = await backend.createLayer(spec)
+  try {
+    return await use(layer)
+  } finally {
+    await layer.dispose()
+  }
+}
+
+/** Small layers with random inputs, parameters (scalar or per neuron), batch dims and weights. */
+const layerCase = fc
+  .record({
+    steps: fc.integer({ min: 1, max: 12 }),
+    batch: fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 2 }),
+    neurons: fc.integer({ min: 1, max: 6 }),
+    inputs: fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined }),
+    perNeuron: fc.boolean(),
+    dt: fc.constantFrom(0.001, 0.0005, 0.002),
+    seed: fc.integer(),
+  })
+  .map((r) => {
+    const rand = mulberry32(r.seed)
+    const vec = (n: number, lo: number, hi: number) =>
+      Float32Array.from({ length: n }, () => lo + (hi - lo) * rand())
+    const cols = r.inputs ?? r.neurons
+    const xsShape = [r.steps, ...r.batch, cols]
+    const xs: Tensor = { data: vec(xsShape.reduce((a, b) => a * b, 1), -2, 2), shape: xsShape }
+    const params = r.perNeuron
+      ? { tauSynInv: vec(r.neurons, 50, 400), tauMemInv: vec(r.neurons, 20, 200), vLeak: vec(r.neurons, -1, 1) }
+      : { tauSynInv: 50 + 350 * rand(), tauMemInv: 20 + 180 * rand(), vLeak: -1 + 2 * rand() }
+    const spec: LayerSpec = {
+      neurons: r.neurons,
+      params,
+      dt: r.dt,
+      ...(r.inputs ? { weights: { data: vec(r.neurons * cols, -1, 1), shape: [r.neurons, cols] } } : {}),
+    }
+    const stateShape = [...r.batch, r.neurons]
+    const size = stateShape.reduce((a, b) => a * b, 1)
+    const state: LIState = { v: { data: vec(size, -1, 1), shape: stateShape }, i: { data: vec(size, -1, 1), shape: stateShape } }
+    return { spec, xs, state }
+  })
+
+/** A small seeded generator, so a case is reproducible from fast-check's seed alone. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+async function stepThrough(layer: Layer, xs: Tensor, state: LIState): Promise<{ voltages: Float32Array; final: LIState }> {
+  const steps = xs.shape[0] as number
+  const inSize = xs.data.length / steps
+  const outputs: Float32Array[] = []
+  let current: LIState | StateHandle = state
+  for (let t = 0; t < steps; t++) {
+    const { v, state: next } = await layer.step({ data: xs.data.slice(t * inSize, (t + 1) * inSize), shape: xs.shape.slice(1) }, current)
+    outputs.push(v.data)
+    current = next
+  }
+  const voltages = new Float32Array(outputs.reduce((n, o) => n + o.length, 0))
+  outputs.reduce((offset, o) => (voltages.set(o, offset), offset + o.length), 0)
+  return { voltages, final: await (current as StateHandle).read() }
+}
+
+export function conformanceChecks(options: ConformanceOptions): Check[] {
+  const { backend } = options
+  const numRuns = options.numRuns ?? 25
+  const checks: Check[] = []
+  const add = (name: string, run: () => Promise<void>) => checks.push({ name, run })
+
+  for (const file of options.golden) {
+    for (const c of file.cases) {
+      for (const mode of ['run', 'step'] as const) {
+        add(`golden ${c.name} via ${mode}`, () =>
+          withLayer(backend, caseSpec(c), async (layer) => {
+            const { outputs, final } = mode === 'run' ? await runCase(layer, c) : await stepCase(layer, c)
+            const error = goldenError(c, outputs, final)
+            if (!(error <= layer.tolerance[mode])) {
+              fail(`${c.name} (${mode}): error ${error.toExponential(3)} > ${layer.tolerance[mode]}`)
+            }
+          }),
+        )
+      }
+    }
+  }
+
+  add('run equals the js reference and repeated step, and mutates nothing', () =>
+    fc.assert(
+      fc.asyncProperty(layerCase, async ({ spec, xs, state }) => {
+        const xsBefore = xs.data.slice()
+        const vBefore = state.v.data.slice()
+        const iBefore = state.i.data.slice()
+        const reference = simulate(resolveSpec(spec), xs, state)
+        await withLayer(backend, spec, async (layer) => {
+          const ran = await layer.run(xs, state)
+          expectClose('run vs js', ran.voltages.data, reference.voltages.data, layer.tolerance.run)
+          expectClose('run final v vs js', ran.state.v.data, reference.state.v.data, layer.tolerance.run)
+          expectClose('run final i vs js', ran.state.i.data, reference.state.i.data, layer.tolerance.run)
+          const stepped = await stepThrough(layer, xs, state)
+          expectClose('step vs js', stepped.voltages, reference.voltages.data, layer.tolerance.step)
+          expectClose('step final i vs js', stepped.final.i.data, reference.state.i.data, layer.tolerance.step)
+        })
+        expectClose('input unchanged', xs.data, xsBefore, 0)
+        expectClose('state.v unchanged', state.v.data, vBefore, 0)
+        expectClose('state.i unchanged', state.i.data, iBefore, 0)
+      }),
+      { numRuns },
+    ),
+  )
+
+  add('linearity: with vLeak = 0 and zero state, the response to x1 + x2 is the sum of responses', () =>
+    fc.assert(
+      fc.asyncProperty(layerCase, fc.integer(), async ({ spec, xs }, seed) => {
+        const rand = mulberry32(seed)
+        const zeroLeak = { ...spec, params: { ...spec.params, vLeak: 0 } }
+        const other = { data: xs.data.map(() => -2 + 4 * rand()), shape: xs.shape }
+        const sum = { data: xs.data.map((x, k) => x + (other.data[k] as number)), shape: xs.shape }
+        await withLayer(backend, zeroLeak, async (layer) => {
+          const [r1, r2, r12] = [await layer.run(xs), await layer.run(other), await layer.run(sum)]
+          const added = r1.voltages.data.map((v, k) => v + (r2.voltages.data[k] as number))
+          expectClose('linearity', r12.voltages.data, added, 1e-4)
+        })
+      }),
+      { numRuns },
+    ),
+  )
+
+  add('fixed point: constant input c drives the current to c/(dt·tauSynInv) and v to vLeak + that', () =>
+    fc.assert(
+      fc.asyncProperty(
+        fc.double({ min: -5, max: 5, noNaN: true }),
+        fc.double({ min: -2, max: 2, noNaN: true }),
+        async (c, vLeak) => {
+          const neurons = 3
+          const dt = 0.001
+          const spec = { neurons, params: { tauSynInv: 200, tauMemInv: 100, vLeak }, dt }
+          const steps = 600
+          const xs = { data: new Float32Array(steps * neurons).fill(c), shape: [steps, neurons] }
+          await withLayer(backend, spec, async (layer) => {
+            const { state } = await layer.run(xs)
+            const jump = Math.fround(c) / (dt * 200) // the current after the input jump, j = c / b
+            const expectedV = new Float32Array(neurons).fill(vLeak + jump)
+            const expectedI = new Float32Array(neurons).fill(jump - Math.fround(c)) // i = j − b·j = j − c
+            expectClose('fixed point v', state.v.data, expectedV, 1e-4)
+            expectClose('fixed point i', state.i.data, expectedI, 1e-4)
+          })
+        },
+      ),
+      { numRuns: Math.min(numRuns, 10) },
+    ),
+  )
+
+  add('bad input: each gets its typed error and the previous state still works', async () => {
+    const neurons = 4
+    const spec = { neurons, dt: 0.001 }
+    await withLayer(backend, spec, async (layer) => {
+      const x = { data: new Float32Array(neurons).fill(1), shape: [neurons] }
+      const good = await layer.step(x)
+      const expected = await layer.step(x, good.state)
+      const xs = { data: new Float32Array(2 * neurons), shape: [2, neurons] }
+      const table: [string, string, () => Promise<unknown>][] = [
+        ['input with the wrong last axis', 'E_SHAPE', () => layer.step({ data: new Float32Array(3), shape: [3] }, good.state)],
+        ['sequence without a time axis', 'E_SHAPE', () => layer.run(x)],
+        ['data shorter than its shape', 'E_SHAPE', () => layer.step({ data: new Float32Array(2), shape: [neurons] }, good.state)],
+        ['Float64Array data', 'E_DTYPE', () => layer.step({ data: new Float64Array(neurons) as unknown as Float32Array, shape: [neurons] }, good.state)],
+        ['plain array data', 'E_DTYPE', () => layer.step({ data: [1, 2, 3, 4] as unknown as Float32Array, shape: [neurons] }, good.state)],
+        ['not a tensor', 'E_DTYPE', () => layer.run(null as unknown as Tensor)],
+        ['state of the wrong shape', 'E_SHAPE', () => layer.step(x, { v: { data: new Float32Array(3), shape: [3] }, i: { data: new Float32Array(3), shape: [3] } })],
+        ['state without i', 'E_SHAPE', () => layer.step(x, { v: x } as unknown as LIState)],
+        ['state handle for another batch', 'E_SHAPE', () => layer.step({ data: new Float32Array(2 * neurons), shape: [2, neurons] }, good.state)],
+        ['sequence whose batch differs from the state', 'E_SHAPE', () => layer.run({ data: new Float32Array(2 * 2 * neurons), shape: [2, 2, neurons] }, good.state)],
+        ['dt = 0', 'E_PARAMETER', () => backend.createLayer({ neurons, dt: 0 })],
+        ['dt = NaN', 'E_PARAMETER', () => backend.createLayer({ neurons, dt: Number.NaN })],
+        ['dt < 0', 'E_PARAMETER', () => backend.createLayer({ neurons, dt: -0.001 })],
+        ['tauMemInv = Infinity', 'E_PARAMETER', () => backend.createLayer({ neurons, params: { tauMemInv: Number.POSITIVE_INFINITY } })],
+        ['per-neuron vLeak of the wrong length', 'E_SHAPE', () => backend.createLayer({ neurons, params: { vLeak: new Float32Array(3) } })],
+        ['zero neurons', 'E_PARAMETER', () => backend.createLayer({ neurons: 0 })],
+        ['weights not [neurons, inputs]', 'E_SHAPE', () => backend.createLayer({ neurons, weights: { data: new Float32Array(6), shape: [3, 2] } })],
+      ]
+      for (const [what, code, call] of table) await expectLeakyError(what, code, call)
+      const after = await layer.step(x, good.state)
+      expectClose('state after bad calls', after.v.data, expected.v.data, 0)
+      await expectLeakyError('NaN input with checkFinite', 'E_NON_FINITE', async () =>
+        withLayer(backend, { neurons, checkFinite: true }, (l) => l.step({ data: new Float32Array(neurons).fill(Number.NaN), shape: [neurons] })),
+      )
+    })
+  })
+
+  add('zero steps return no voltages and the state unchanged', () =>
+    withLayer(backend, { neurons: 3 }, async (layer) => {
+      const state: LIState = { v: { data: Float32Array.of(1, 2, 3), shape: [3] }, i: { data: Float32Array.of(4, 5, 6), shape: [3] } }
+      const { voltages, state: final } = await layer.run({ data: new Float32Array(0), shape: [0, 3] }, state)
+      if (voltages.data.length !== 0 || voltages.shape.join() !== '0,3') fail(`voltages ${voltages.shape}`)
+      expectClose('v', final.v.data, state.v.data, 0)
+      expectClose('i', final.i.data, state.i.data, 0)
+    }),
+  )
+
+  add('overlapping calls give what sequential calls give', () =>
+    withLayer(backend, { neurons: 5 }, async (layer) => {
+      const inputs = Array.from({ length: 8 }, (_, k) => ({ data: new Float32Array(3 * 5).fill(k - 3), shape: [3, 5] }))
+      const sequential: RunResult[] = []
+      for (const xs of inputs) sequential.push(await layer.run(xs))
+      const overlapping = await Promise.all(inputs.map((xs) => layer.run(xs)))
+      overlapping.forEach((r, k) => expectClose(`call ${k}`, r.voltages.data, sequential[k]?.voltages.data ?? new Float32Array(), 0))
+    }),
+  )
+
+  add('a disposed layer throws DisposedError and its handles do too', async () => {
+    const layer = await backend.createLayer({ neurons: 2 })
+    const { state } = await layer.step({ data: Float32Array.of(1, 1), shape: [2] })
+    await layer.dispose()
+    await layer.dispose()
+    await expectLeakyError('run after dispose', 'E_DISPOSED', () => layer.run({ data: new Float32Array(2), shape: [1, 2] }))
+    await expectLeakyError('step after dispose', 'E_DISPOSED', () => layer.step({ data: new Float32Array(2), shape: [2] }))
+    await expectLeakyError('reading a handle of a disposed layer', 'E_DISPOSED', () => state.read())
+  })
+
+  add('a handle can be read, disposed, and handed to another layer of the same shape', () =>
+    withLayer(backend, { neurons: 2 }, async (layer) => {
+      const x = { data: Float32Array.of(1, -1), shape: [2] }
+      const first = await layer.step(x)
+      const plain = await first.state.read()
+      const viaHandle = await layer.step(x, first.state)
+      const viaPlain = await layer.step(x, plain)
+      expectClose('handle vs plain', viaHandle.v.data, viaPlain.v.data, 0)
+      await withLayer(backend, { neurons: 2 }, async (other) => {
+        const elsewhere = await other.step(x, first.state)
+        expectClose('handle on another layer', elsewhere.v.data, viaPlain.v.data, 0)
+      })
+      first.state.dispose()
+      await expectLeakyError('disposed handle', 'E_DISPOSED', () => layer.step(x, first.state))
+    }),
+  )
+
+  return checks
+}

@@ -1,0 +1,78 @@
+export { BaseLayer, type StartState } from './backend/base-layer.js'
+export {
+  type AutoRanker,
+  type BackendFactory,
+  getBackend,
+  registerBackend,
+  registeredBackends,
+  resetRegistry,
+  type SelectOptions,
+  selectBackend,
+  setAutoRanker,
+  type Workload,
+  whyUnavailable,
+} from './backend/registry.js'
+export {
+  type Availability,
+  BACKEND_NAMES,
+  type Backend,
+  type BackendName,
+  isBackendName,
+  type Layer,
+  type LayerStepResult,
+  type StateHandle,
+  type Tolerance,
+} from './backend/types.js'
+export * from './errors/errors.js'
+export { jsBackend, registerJsBackend } from './js-backend/js-backend.js'
+export {
+  checkNeurons,
+  checkSequence,
+  checkState,
+  checkStepInput,
+  type LayerSpec,
+  type LIState,
+  type NeuronKind,
+  type ResolvedLayerSpec,
+  resolveSpec,
+  stateShape,
+} from './layer/spec.js'
+export {
+  initialState,
+  liFeedForwardStep,
+  liStep,
+  type RunOptions,
+  type RunResult,
+  type StepResult,
+  simulate,
+  simulateChecked,
+} from './math/li.js'
+export {
+  BIO_DEFAULTS,
+  type Coefficients,
+  checkDt,
+  coefficients,
+  DEFAULT_DT,
+  type LeakyWarning,
+  type LIParameters,
+  NORSE_DEFAULTS,
+  type ParameterValue,
+  resolveParameters,
+  type WarningHandler,
+} from './parameters/parameters.js'
+export {
+  assertTensor,
+  cloneTensor,
+  formatShape,
+  type Shape,
+  sameShape,
+  sizeOf,
+  type Tensor,
+  tensor,
+  zeros,
+} from './tensor/tensor.js'
+
+import { registerJsBackend } from './js-backend/js-backend.js'
+
+// Importing core makes the js backend selectable, as importing a backend package registers its own.
+registerJsBackend()

@@ -1,0 +1,5 @@
+import { describeConformance } from '../conformance/vitest.js'
+import { loadGoldenFiles } from '../conformance/node.js'
+import { jsBackend } from './js-backend.js'
+
+await describeConformance('js backend conformance', { backend: async () => jsBackend, golden: loadGoldenFiles() })

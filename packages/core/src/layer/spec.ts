@@ -1,0 +1,150 @@
+import { NonFiniteError, ParameterError, ShapeError } from '../errors/errors.js'
+import {
+  type Coefficients,
+  checkDt,
+  coefficients,
+  DEFAULT_DT,
+  type LeakyWarning,
+  type LIParameters,
+  resolveParameters,
+  stabilityWarnings,
+  type WarningHandler,
+} from '../parameters/parameters.js'
+import { assertTensor, cloneTensor, formatShape, type Shape, sameShape, type Tensor } from '../tensor/tensor.js'
+
+/** Norse's state of a leaky integrator: voltage and current, each [...batch, neurons]. */
+export interface LIState {
+  readonly v: Tensor
+  readonly i: Tensor
+}
+
+/** What a layer is: the same description for every backend. */
+export interface LayerSpec {
+  /** Neurons in the layer: the last axis of the state and of the output. */
+  readonly neurons: number
+  /**
+   * Input weights [neurons, inputs], applied as x·Wᵀ (Norse `li_step`). Without them the layer is
+   * Norse's feed-forward LI (`li_feed_forward_step`) and its input has `neurons` columns.
+   */
+  readonly weights?: Tensor
+  /** Defaults to Norse's LIParameters(); any field may be a per-neuron Float32Array [neurons]. */
+  readonly params?: Partial<LIParameters>
+  /** Integration step; defaults to Norse's 0.001. */
+  readonly dt?: number
+  /** Receives warnings (dt·tauInv > 2). Leaky never prints; without a handler warnings are dropped. */
+  readonly onWarning?: WarningHandler
+  /** Reject inputs that hold NaN or ±Inf with a NonFiniteError. Off by default: NaN propagates, as in Norse. */
+  readonly checkFinite?: boolean
+}
+
+export type NeuronKind = 'feed-forward' | 'weighted'
+
+export interface ResolvedLayerSpec {
+  readonly kind: NeuronKind
+  readonly neurons: number
+  /** Columns of the input: `neurons` for feed-forward, the weights' second axis for weighted. */
+  readonly inputs: number
+  /** A private copy of the caller's weights [neurons, inputs]. */
+  readonly weights: Tensor | undefined
+  readonly params: LIParameters
+  readonly dt: number
+  readonly coefficients: Coefficients
+  readonly checkFinite: boolean
+  readonly warnings: readonly LeakyWarning[]
+}
+
+export function checkNeurons(neurons: unknown, what = 'neurons'): number {
+  if (typeof neurons !== 'number' || !Number.isInteger(neurons) || neurons <= 0) {
+    throw new ParameterError(`${what} must be an integer > 0, got ${String(neurons)}`)
+  }
+  return neurons
+}
+
+/** Checks a spec once, when the layer is made, and reports its warnings through the caller's channel. */
+export function resolveSpec(spec: LayerSpec): ResolvedLayerSpec {
+  if (typeof spec !== 'object' || spec === null) throw new ParameterError('a layer spec must be an object')
+  const neurons = checkNeurons(spec.neurons)
+  const dt = checkDt(spec.dt ?? DEFAULT_DT)
+  const params = resolveParameters(spec.params, neurons)
+  let weights: Tensor | undefined
+  let inputs = neurons
+  if (spec.weights !== undefined) {
+    assertTensor(spec.weights, 'weights')
+    const [rows, cols] = spec.weights.shape
+    if (spec.weights.shape.length !== 2 || rows !== neurons || cols === undefined || cols <= 0) {
+      throw new ShapeError(
+        `weights must be [neurons, inputs] = [${neurons}, M] with M > 0, got ${formatShape(spec.weights.shape)}`,
+      )
+    }
+    weights = cloneTensor(spec.weights)
+    inputs = cols
+  }
+  const c = coefficients(params, dt, neurons)
+  const warnings = stabilityWarnings(c)
+  for (const w of warnings) spec.onWarning?.(w)
+  return {
+    kind: weights ? 'weighted' : 'feed-forward',
+    neurons,
+    inputs,
+    weights,
+    params,
+    dt,
+    coefficients: c,
+    checkFinite: spec.checkFinite ?? false,
+    warnings,
+  }
+}
+
+/** The sequence [T, ...batch, inputs]: returns T and the batch dims. */
+export function checkSequence(spec: ResolvedLayerSpec, xs: unknown): { steps: number; batch: Shape } {
+  assertTensor(xs, 'input')
+  const { shape } = xs
+  if (shape.length < 2 || shape[shape.length - 1] !== spec.inputs) {
+    throw new ShapeError(
+      `input must be time-first [T, ...batch, ${spec.inputs}], got ${formatShape(shape)}`,
+    )
+  }
+  if (spec.checkFinite) checkFiniteValues(xs, 'input')
+  return { steps: shape[0] as number, batch: shape.slice(1, -1) }
+}
+
+/** One step's input [...batch, inputs]: returns the batch dims. */
+export function checkStepInput(spec: ResolvedLayerSpec, x: unknown): Shape {
+  assertTensor(x, 'input')
+  const { shape } = x
+  if (shape.length < 1 || shape[shape.length - 1] !== spec.inputs) {
+    throw new ShapeError(`a step's input must be [...batch, ${spec.inputs}], got ${formatShape(shape)}`)
+  }
+  if (spec.checkFinite) checkFiniteValues(x, 'input')
+  return shape.slice(0, -1)
+}
+
+export function stateShape(spec: ResolvedLayerSpec, batch: Shape): Shape {
+  return [...batch, spec.neurons]
+}
+
+/** A caller's state must be exactly [...batch, neurons]: leaky never broadcasts or reshapes it. */
+export function checkState(spec: ResolvedLayerSpec, state: unknown, batch: Shape): asserts state is LIState {
+  if (typeof state !== 'object' || state === null || !('v' in state) || !('i' in state)) {
+    throw new ShapeError('state must be { v, i } (an LIState) or a state handle from layer.step')
+  }
+  const s = state as LIState
+  const expected = stateShape(spec, batch)
+  for (const key of ['v', 'i'] as const) {
+    assertTensor(s[key], `state.${key}`)
+    if (!sameShape(s[key].shape, expected)) {
+      throw new ShapeError(
+        `state.${key} must be ${formatShape(expected)} for this input, got ${formatShape(s[key].shape)}`,
+      )
+    }
+  }
+  if (spec.checkFinite) {
+    checkFiniteValues(s.v, 'state.v')
+    checkFiniteValues(s.i, 'state.i')
+  }
+}
+
+function checkFiniteValues(t: Tensor, what: string): void {
+  const bad = t.data.findIndex((x) => !Number.isFinite(x))
+  if (bad >= 0) throw new NonFiniteError(`${what} holds ${t.data[bad]} at flat index ${bad} (checkFinite is on)`)
+}

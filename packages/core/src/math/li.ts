@@ -1,0 +1,129 @@
+import {
+  checkSequence,
+  checkState,
+  checkStepInput,
+  type LayerSpec,
+  type LIState,
+  type ResolvedLayerSpec,
+  resolveSpec,
+  stateShape,
+} from '../layer/spec.js'
+import { DEFAULT_DT, type LIParameters, NORSE_DEFAULTS } from '../parameters/parameters.js'
+import { assertTensor, type Shape, sizeOf, type Tensor } from '../tensor/tensor.js'
+import { integrate, project } from './integrate.js'
+
+export interface RunOptions {
+  /** Also return i after every step (Norse `record_states`); v after every step is `voltages`. */
+  readonly recordStates?: boolean
+}
+
+export interface RunResult {
+  /** v after every step, [T, ...batch, neurons]. */
+  readonly voltages: Tensor
+  /** The state after the last step. */
+  readonly state: LIState
+  /** With `recordStates`: every state, each [T, ...batch, neurons]. */
+  readonly states?: { readonly v: Tensor; readonly i: Tensor }
+}
+
+/** Norse's default initial state of an LI layer: v = vLeak, i = 0, over the batch dims given. */
+export function initialState(spec: ResolvedLayerSpec, batch: Shape): LIState {
+  const shape = stateShape(spec, batch)
+  const v = new Float32Array(sizeOf(shape))
+  const { vLeak } = spec.coefficients
+  const N = spec.neurons
+  for (let k = 0; k < v.length; k++) v[k] = vLeak[k % N] as number
+  return { v: { data: v, shape }, i: { data: new Float32Array(v.length), shape } }
+}
+
+/**
+ * Runs a layer over a whole time-first sequence (Norse `LI` / `LILinearCell` over time). Checks
+ * everything first and never mutates its arguments.
+ */
+export function simulate(
+  spec: ResolvedLayerSpec,
+  xs: Tensor,
+  state?: LIState,
+  options: RunOptions = {},
+): RunResult {
+  const { steps, batch } = checkSequence(spec, xs)
+  if (state !== undefined) checkState(spec, state, batch)
+  return simulateChecked(spec, xs, steps, batch, state ?? initialState(spec, batch), options)
+}
+
+/** `simulate` after the checks: for backends that validated the call themselves. */
+export function simulateChecked(
+  spec: ResolvedLayerSpec,
+  xs: Tensor,
+  steps: number,
+  batch: Shape,
+  state: LIState,
+  options: RunOptions,
+): RunResult {
+  const shape = stateShape(spec, batch)
+  const rows = sizeOf(batch)
+  const outShape = [steps, ...shape]
+  const out = new Float32Array(sizeOf(outShape))
+  let currents = xs.data
+  if (spec.weights) {
+    // The projection goes straight into the output buffer; integrate() then overwrites it in place.
+    project(xs.data, steps * rows, spec.inputs, spec.weights.data, spec.neurons, out)
+    currents = out
+  }
+  const v = state.v.data.slice()
+  const i = state.i.data.slice()
+  const recordI = options.recordStates ? new Float32Array(out.length) : undefined
+  integrate(spec.coefficients, currents, steps, rows, v, i, out, recordI)
+  const voltages = { data: out, shape: outShape }
+  return {
+    voltages,
+    state: { v: { data: v, shape }, i: { data: i, shape } },
+    ...(recordI ? { states: { v: voltages, i: { data: recordI, shape: outShape } } } : {}),
+  }
+}
+
+export interface StepResult {
+  readonly v: Tensor
+  readonly state: LIState
+}
+
+function oneStep(spec: ResolvedLayerSpec, x: Tensor, state: LIState): StepResult {
+  const batch = checkStepInput(spec, x)
+  checkState(spec, state, batch)
+  const { voltages, state: next } = simulateChecked(
+    spec,
+    { data: x.data, shape: [1, ...x.shape] },
+    1,
+    batch,
+    state,
+    {},
+  )
+  return { v: { data: voltages.data, shape: next.v.shape }, state: next }
+}
+
+/** Norse `li_feed_forward_step`: one Euler step with input current x [...batch, N]. */
+export function liFeedForwardStep(
+  x: Tensor,
+  state: LIState,
+  p: Partial<LIParameters> = NORSE_DEFAULTS,
+  dt: number = DEFAULT_DT,
+): StepResult {
+  assertTensor(x, 'input')
+  const neurons = x.shape[x.shape.length - 1] ?? 0
+  return oneStep(resolveSpec({ neurons, params: p, dt }), x, state)
+}
+
+/** Norse `li_step`: one Euler step with input x [...batch, inputs] through weights [N, inputs] (x·Wᵀ). */
+export function liStep(
+  x: Tensor,
+  state: LIState,
+  weights: Tensor,
+  p: Partial<LIParameters> = NORSE_DEFAULTS,
+  dt: number = DEFAULT_DT,
+): StepResult {
+  assertTensor(weights, 'weights')
+  const neurons = weights.shape[0] ?? 0
+  return oneStep(resolveSpec({ neurons, weights, params: p, dt }), x, state)
+}
+
+export type { LayerSpec }
