@@ -23,26 +23,41 @@ async function bench(w: Workload): Promise<string> {
         { warmup: 2000, repetitions: 9, batch: 2000 },
       )
       const norse = norseFigures(w).find((f) => f.device === 'cpu' && f.threads === 2)
-      return `${w.name.padEnd(14)} ${(timing.median * 1e6).toFixed(2)} µs per step (min ${(timing.min * 1e6).toFixed(2)}, max ${(timing.max * 1e6).toFixed(2)})` +
+      return (
+        `${w.name.padEnd(14)} ${(timing.median * 1e6).toFixed(2)} µs per step (min ${(timing.min * 1e6).toFixed(2)}, max ${(timing.max * 1e6).toFixed(2)})` +
         `   Norse CPU 2 threads, other machine: ${((norse?.secondsPerStep ?? Number.NaN) * 1e6).toFixed(1)} µs`
+      )
     }
-    const timing = await measure(() => layer.run(input), { warmup: 1, repetitions: 5 })
+    // One output buffer reused across repetitions, as a service would: the figure is the integrator, not the allocator.
+    const output = new Float32Array(neuronSteps(w))
+    const timing = await measure(() => layer.run(input, undefined, { output }), { warmup: 1, repetitions: 5 })
     const rate = neuronSteps(w) / timing.median
     let limit = ''
     if (!w.weighted) {
       const c = measureCLimit(w.steps, w.neurons, { threads: 2, repetitions: 5 })
-      limit = 'reason' in c
-        ? `   C limit: not measured (${c.reason})`
-        : `   C limit 1 thread ${format(c.byThreads[0] as number)} → ratio ${(rate / (c.byThreads[0] as number)).toFixed(3)}; 2 threads ${format(c.byThreads[1] ?? Number.NaN)}`
+      limit =
+        'reason' in c
+          ? `   C limit: not measured (${c.reason})`
+          : `   C limit 1 thread ${format(c.byThreads[0] as number)} → ratio ${(rate / (c.byThreads[0] as number)).toFixed(3)}; 2 threads ${format(c.byThreads[1] ?? Number.NaN)}`
     }
     const norse = norseFigures(w).find((f) => f.device === 'cpu' && f.threads === 2)
-    return `${w.name.padEnd(14)} ${format(rate)} neuron-steps/s (median of ${timing.repetitions}, ${(timing.min * 1e3).toFixed(1)}–${(timing.max * 1e3).toFixed(1)} ms)${limit}` +
+    return (
+      `${w.name.padEnd(14)} ${format(rate)} neuron-steps/s (median of ${timing.repetitions}, ${(timing.min * 1e3).toFixed(1)}–${(timing.max * 1e3).toFixed(1)} ms)${limit}` +
       `   Norse CPU 2 threads, other machine: ${format(norse?.neuronStepsPerSecond ?? Number.NaN)}`
+    )
   } finally {
     await layer.dispose()
   }
 }
 
 const names = process.argv.slice(2)
-const selected = names.length ? names.map((n) => findWorkload(n) ?? (() => { throw new Error(`unknown workload ${n}; known: ${WORKLOADS.map((w) => w.name).join(', ')}`) })()) : WORKLOADS
+const selected = names.length
+  ? names.map(
+      (n) =>
+        findWorkload(n) ??
+        (() => {
+          throw new Error(`unknown workload ${n}; known: ${WORKLOADS.map((w) => w.name).join(', ')}`)
+        })(),
+    )
+  : WORKLOADS
 for (const w of selected) console.log(await bench(w))

@@ -16,7 +16,9 @@ export interface CLimit {
   readonly byThreads: readonly number[]
 }
 
-export type CLimitProbe = { readonly ok: true; readonly binary: string } | { readonly ok: false; readonly reason: string }
+export type CLimitProbe =
+  | { readonly ok: true; readonly binary: string }
+  | { readonly ok: false; readonly reason: string }
 
 function sourcePath(): string {
   let dir = dirname(fileURLToPath(import.meta.url))
@@ -41,14 +43,21 @@ export function compileCLimit(): CLimitProbe {
     const e = error as NodeJS.ErrnoException & { stderr?: Buffer }
     compiled = {
       ok: false,
-      reason: e.code === 'ENOENT' ? 'gcc is not installed, so the C limit cannot be measured' : `gcc failed: ${e.stderr?.toString().trim().split('\n')[0] ?? e.message}`,
+      reason:
+        e.code === 'ENOENT'
+          ? 'gcc is not installed, so the C limit cannot be measured'
+          : `gcc failed: ${e.stderr?.toString().trim().split('\n')[0] ?? e.message}`,
     }
   }
   return compiled
 }
 
 /** Runs the C limit for T×N with 1..threads threads (best of `repetitions`). */
-export function measureCLimit(steps: number, neurons: number, options: { threads?: number; repetitions?: number } = {}): CLimit | { reason: string } {
+export function measureCLimit(
+  steps: number,
+  neurons: number,
+  options: { threads?: number; repetitions?: number } = {},
+): CLimit | { reason: string } {
   const probe = compileCLimit()
   if (!probe.ok) return { reason: probe.reason }
   const threads = options.threads ?? 2
@@ -56,7 +65,9 @@ export function measureCLimit(steps: number, neurons: number, options: { threads
     env: { ...process.env, OMP_NUM_THREADS: String(threads) },
     encoding: 'utf8',
   })
-  const byThreads = [...out.matchAll(/threads=(\d+) .*neuron_steps_per_s=([0-9.e+]+)/g)].map((m) => Number(m[2]))
+  const byThreads = [...out.matchAll(/threads=(\d+) .*neuron_steps_per_s=([0-9.e+]+)/g)].map((m) =>
+    Number(m[2]),
+  )
   if (byThreads.length === 0) return { reason: `li_roofline printed nothing usable: ${out.trim()}` }
   return { steps, neurons, byThreads }
 }

@@ -18,7 +18,8 @@ export function norseFigures(w: Workload): NorseFigure[] {
   return (anchors.results as AnchorRow[])
     .filter((r) => {
       if (w.mode === 'step') return r.workload === 'step_latency' && r.N === w.neurons
-      if (w.weighted) return r.workload === 'weighted_sequence' && r.B === w.batch && r.out === w.neurons && r.T === w.steps
+      if (w.weighted)
+        return r.workload === 'weighted_sequence' && r.B === w.batch && r.out === w.neurons && r.T === w.steps
       // Norse's GPU row for N=1e6 uses T=1000 where the CPU rows use T=200: match on N only.
       return r.workload === 'ff_sequence' && r.N === w.neurons
     })

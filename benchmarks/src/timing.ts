@@ -18,7 +18,10 @@ export interface MeasureOptions {
 }
 
 /** Warm up, then time several repetitions; median and spread of the per-operation time. */
-export async function measure(operation: () => unknown | Promise<unknown>, options: MeasureOptions = {}): Promise<Timing> {
+export async function measure(
+  operation: () => unknown | Promise<unknown>,
+  options: MeasureOptions = {},
+): Promise<Timing> {
   const { warmup = 1, repetitions = 5, minSeconds = 0, batch = 1 } = options
   for (let k = 0; k < warmup; k++) await operation()
   const samples: number[] = []
@@ -32,6 +35,14 @@ export async function measure(operation: () => unknown | Promise<unknown>, optio
   }
   samples.sort((a, b) => a - b)
   const mid = samples.length >> 1
-  const median = samples.length % 2 ? (samples[mid] as number) : ((samples[mid - 1] as number) + (samples[mid] as number)) / 2
-  return { median, min: samples[0] as number, max: samples[samples.length - 1] as number, repetitions: samples.length }
+  const median =
+    samples.length % 2
+      ? (samples[mid] as number)
+      : ((samples[mid - 1] as number) + (samples[mid] as number)) / 2
+  return {
+    median,
+    min: samples[0] as number,
+    max: samples[samples.length - 1] as number,
+    repetitions: samples.length,
+  }
 }

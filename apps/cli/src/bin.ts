@@ -28,7 +28,11 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = commands[name]
   try {
-    if (!command) throw new UsageError(`unknown command "${name}"`, 'leaky <command> [options]; commands: ' + Object.keys(commands).join(', '))
+    if (!command)
+      throw new UsageError(
+        `unknown command "${name}"`,
+        `leaky <command> [options]; commands: ${Object.keys(commands).join(', ')}`,
+      )
     return await command.run(rest)
   } catch (error) {
     if (debug) console.error(error)
@@ -41,7 +45,9 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`leaky: ${error.message}\n`)
       return 2
     }
-    process.stderr.write(`leaky: ${error instanceof Error ? error.message : String(error)} (rerun with --debug for details)\n`)
+    process.stderr.write(
+      `leaky: ${error instanceof Error ? error.message : String(error)} (rerun with --debug for details)\n`,
+    )
     return 1
   }
 }

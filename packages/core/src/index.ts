@@ -38,6 +38,7 @@ export {
   stateShape,
 } from './layer/spec.js'
 export {
+  checkOutput,
   initialState,
   liFeedForwardStep,
   liStep,

@@ -30,11 +30,19 @@ export async function demo(args: string[]): Promise<number> {
   const shown = [0, 1, 2, 9, 49, steps - 1].filter((t, k, all) => t < steps && all.indexOf(t) === k)
   const rows = shown.map((t) => {
     const k = t * (outputs.data.length / steps)
-    return [t, outputs.data[k] as number, c.outputs.data[k] as number, Math.abs((outputs.data[k] as number) - (c.outputs.data[k] as number))]
+    return [
+      t,
+      outputs.data[k] as number,
+      c.outputs.data[k] as number,
+      Math.abs((outputs.data[k] as number) - (c.outputs.data[k] as number)),
+    ]
   })
   process.stdout.write(
     `${c.name}: ${c.note}; T=${steps}, ${neurons} neurons, backend ${backend.name}, ${ms.toFixed(2)} ms\n\n` +
-      `${formatTable(['step', 'leaky v[0]', 'Norse v[0]', '|difference|'], rows.map((r) => r.map((x, i) => (i === 0 ? x : Number(x.toPrecision(8))))))}\n\n` +
+      `${formatTable(
+        ['step', 'leaky v[0]', 'Norse v[0]', '|difference|'],
+        rows.map((r) => r.map((x, i) => (i === 0 ? x : Number(x.toPrecision(8))))),
+      )}\n\n` +
       `error over all ${outputs.data.length} voltages and the final state (golden metric): ${goldenError(c, outputs, final).toExponential(2)}\n`,
   )
   return 0

@@ -19,14 +19,18 @@ export const verifyHelp: CommandHelp = {
 type UnavailableRow = { backend: string; available: false; reason: string }
 
 export async function verify(args: string[]): Promise<number> {
-  const { values } = parseFlags(args, { golden: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' } }, verifyHelp)
+  const { values } = parseFlags(
+    args,
+    { golden: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' } },
+    verifyHelp,
+  )
   if (values.help) {
     process.stdout.write(formatHelp(verifyHelp))
     return 0
   }
   if (!values.golden) throw new UsageError('--golden FILE is required', verifyHelp.usage)
-  const golden = readGoldenFile(values.golden)
   const names = await parseBackendList(values.backend, verifyHelp.usage)
+  const golden = readGoldenFile(values.golden)
   const rows: VerifyRow[] = []
   const unavailable: UnavailableRow[] = []
   for (const name of names) {
@@ -43,7 +47,14 @@ export async function verify(args: string[]): Promise<number> {
   } else {
     const table = formatTable(
       ['case', 'backend', 'via', 'error', 'tolerance', 'pass'],
-      rows.map((r) => [r.case, r.backend, r.mode, r.error.toExponential(2), r.tolerance.toExponential(0), r.pass ? 'yes' : 'NO']),
+      rows.map((r) => [
+        r.case,
+        r.backend,
+        r.mode,
+        r.error.toExponential(2),
+        r.tolerance.toExponential(0),
+        r.pass ? 'yes' : 'NO',
+      ]),
     )
     process.stdout.write(`${table}\n`)
     for (const u of unavailable) process.stdout.write(`${u.backend}: not available: ${u.reason}\n`)

@@ -7,12 +7,14 @@ import {
   type ResolvedLayerSpec,
   stateShape,
 } from '../layer/spec.js'
-import { initialState, type RunOptions, type RunResult } from '../math/li.js'
+import { checkOutput, initialState, type RunOptions, type RunResult } from '../math/li.js'
 import { formatShape, type Shape, sameShape, type Tensor } from '../tensor/tensor.js'
 import type { BackendName, Layer, LayerStepResult, StateHandle, Tolerance } from './types.js'
 
 /** Where a call starts: the backend's own resident state, or a plain LIState (the caller's or the default). */
-export type StartState<S> = { readonly kind: 'resident'; readonly value: S } | { readonly kind: 'plain'; readonly state: LIState }
+export type StartState<S> =
+  | { readonly kind: 'resident'; readonly value: S }
+  | { readonly kind: 'plain'; readonly state: LIState }
 
 /**
  * What every backend's layer shares, so that every backend behaves the same at its edges: argument
@@ -27,6 +29,7 @@ export abstract class BaseLayer<S> implements Layer {
   abstract readonly tolerance: Tolerance
   readonly spec: ResolvedLayerSpec
   #queue: Promise<unknown> = Promise.resolve()
+  #pending = 0
   #disposed = false
 
   constructor(spec: ResolvedLayerSpec) {
@@ -40,7 +43,9 @@ export abstract class BaseLayer<S> implements Layer {
   run(xs: Tensor, state?: LIState | StateHandle, options: RunOptions = {}): Promise<RunResult> {
     return this.#serialize(async () => {
       const { steps, batch } = checkSequence(this.spec, xs)
-      const start = await this.#start(state, batch)
+      checkOutput(this.spec, steps, batch, options, xs)
+      const pending = this.#start(state, batch)
+      const start = pending instanceof Promise ? await pending : pending
       return this.runSequence(xs, steps, batch, start, options)
     })
   }
@@ -48,7 +53,8 @@ export abstract class BaseLayer<S> implements Layer {
   step(x: Tensor, state?: LIState | StateHandle): Promise<LayerStepResult> {
     return this.#serialize(async () => {
       const batch = checkStepInput(this.spec, x)
-      const start = await this.#start(state, batch)
+      const pending = this.#start(state, batch)
+      const start = pending instanceof Promise ? await pending : pending
       const { v, state: next } = await this.runStep(x, batch, start)
       return { v, state: new LayerStateHandle(this, stateShape(this.spec, batch), next) }
     })
@@ -94,28 +100,36 @@ export abstract class BaseLayer<S> implements Layer {
     if (!this.#disposed) this.releaseState(state)
   }
 
-  async #start(state: LIState | StateHandle | undefined, batch: Shape): Promise<StartState<S>> {
+  /** Sync except for another layer's handle, which has to be read out first. */
+  #start(state: LIState | StateHandle | undefined, batch: Shape): StartState<S> | Promise<StartState<S>> {
     if (state === undefined) return { kind: 'plain', state: initialState(this.spec, batch) }
     if (state instanceof LayerStateHandle) {
       if (state.disposed) throw new DisposedError('this state handle was disposed')
       const expected = stateShape(this.spec, batch)
       if (!sameShape(state.shape, expected)) {
-        throw new ShapeError(`state must be ${formatShape(expected)} for this input, got ${formatShape(state.shape)}`)
+        throw new ShapeError(
+          `state must be ${formatShape(expected)} for this input, got ${formatShape(state.shape)}`,
+        )
       }
       if (state.owner === this) return { kind: 'resident', value: state.value as S }
       // Another layer's handle (maybe another backend's): read it out, then use it as plain data.
       // Its owner queues the read, so this never waits on our own queue.
-      const plain = await state.read()
-      checkState(this.spec, plain, batch)
-      return { kind: 'plain', state: plain }
+      return state.read().then((plain): StartState<S> => {
+        checkState(this.spec, plain, batch)
+        return { kind: 'plain', state: plain }
+      })
     }
     checkState(this.spec, state, batch)
     return { kind: 'plain', state }
   }
 
+  /**
+   * Runs calls one at a time in arrival order. An idle layer starts the call at once; a busy one
+   * chains it behind the last call (a settled queue costs a step of a small layer nothing).
+   */
   #serialize<T>(work: () => Promise<T>): Promise<T> {
     if (this.#disposed) return Promise.reject(this.#disposedError('use'))
-    const result = this.#queue.then(async () => {
+    const run = async (): Promise<T> => {
       if (this.#disposed) throw this.#disposedError('use')
       try {
         return await work()
@@ -126,8 +140,11 @@ export abstract class BaseLayer<S> implements Layer {
             'the call had no effect and the layer is still usable',
           { cause: error },
         )
+      } finally {
+        this.#pending--
       }
-    })
+    }
+    const result = this.#pending++ === 0 ? run() : this.#queue.then(run)
     this.#queue = result.catch(() => undefined)
     return result
   }

@@ -1,7 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { BackendUnavailableError, UnsupportedError } from '../errors/errors.js'
 import { jsBackend } from '../js-backend/js-backend.js'
-import { getBackend, registerBackend, registeredBackends, resetRegistry, selectBackend, setAutoRanker } from './registry.js'
+import {
+  getBackend,
+  registerBackend,
+  registeredBackends,
+  resetRegistry,
+  selectBackend,
+  setAutoRanker,
+} from './registry.js'
 import type { Backend } from './types.js'
 
 const unavailable = (name: 'node-cuda' | 'web-webgpu', reason: string): Backend => ({
@@ -24,9 +31,13 @@ describe('registry', () => {
   })
   it('names every reason when nothing is available', async () => {
     registerBackend('node-cuda', () => unavailable('node-cuda', 'no CUDA EP'), 10)
-    registerBackend('web-webgpu', () => {
-      throw new Error('factory blew up')
-    }, 5)
+    registerBackend(
+      'web-webgpu',
+      () => {
+        throw new Error('factory blew up')
+      },
+      5,
+    )
     const error = await selectBackend().catch((e: unknown) => e)
     expect(error).toBeInstanceOf(BackendUnavailableError)
     expect((error as BackendUnavailableError).reasons).toEqual([

@@ -1,5 +1,5 @@
 import { BackendUnavailableError, UnsupportedError } from '../errors/errors.js'
-import { type Backend, type BackendName, BACKEND_NAMES, isBackendName } from './types.js'
+import { BACKEND_NAMES, type Backend, type BackendName, isBackendName } from './types.js'
 
 /**
  * The backend registry, after onnxruntime's js/common backend-impl.ts: backends register a factory
@@ -19,7 +19,9 @@ const registry = new Map<BackendName, Entry>()
 
 export function registerBackend(name: BackendName, factory: BackendFactory, priority = 0): void {
   if (!isBackendName(name)) {
-    throw new UnsupportedError(`unknown backend name "${name}"; leaky's backends are ${BACKEND_NAMES.join(', ')}`)
+    throw new UnsupportedError(
+      `unknown backend name "${name}"; leaky's backends are ${BACKEND_NAMES.join(', ')}`,
+    )
   }
   const existing = registry.get(name)
   // Same rule as onnxruntime: re-registering only takes effect with a higher or equal priority.
@@ -61,7 +63,9 @@ export async function getBackend(name: string): Promise<Backend> {
   }
   const reason = await whyUnavailable(name)
   if (reason !== undefined) {
-    throw new BackendUnavailableError(`backend ${name} is not available: ${reason}`, [{ backend: name, reason }])
+    throw new BackendUnavailableError(`backend ${name} is not available: ${reason}`, [
+      { backend: name, reason },
+    ])
   }
   return start(name)
 }
@@ -88,7 +92,10 @@ export interface Workload {
 }
 
 /** Orders candidate backends for a workload, fastest first (installed by the calibration of `leaky bench`). */
-export type AutoRanker = (candidates: readonly BackendName[], workload: Workload | undefined) => readonly BackendName[]
+export type AutoRanker = (
+  candidates: readonly BackendName[],
+  workload: Workload | undefined,
+) => readonly BackendName[]
 
 let autoRanker: AutoRanker | undefined
 

@@ -2,8 +2,8 @@ import fc from 'fast-check'
 import type { Backend, Layer, StateHandle } from '../backend/types.js'
 import { LeakyError } from '../errors/errors.js'
 import type { LayerSpec, LIState } from '../layer/spec.js'
-import { type RunResult, simulate } from '../math/li.js'
 import { resolveSpec } from '../layer/spec.js'
+import { type RunResult, simulate } from '../math/li.js'
 import type { Tensor } from '../tensor/tensor.js'
 import { caseSpec, type GoldenFile, goldenError } from './golden.js'
 import { runCase, stepCase } from './verify.js'
@@ -60,7 +60,11 @@ async function expectLeakyError(what: string, code: string, call: () => Promise<
   if (thrown.code !== code) fail(`${what}: expected ${code}, got ${thrown.code} (${thrown.message})`)
 }
 
-async function withLayer<T>(backend: Backend, spec: LayerSpec, use: (layer: Layer) => Promise<T>): Promise<T> {
+async function withLayer<T>(
+  backend: Backend,
+  spec: LayerSpec,
+  use: (layer: Layer) => Promise<T>,
+): Promise<T> {
   const layer = await backend.createLayer(spec)
   try {
     return await use(layer)
@@ -86,9 +90,20 @@ const layerCase = fc
       Float32Array.from({ length: n }, () => lo + (hi - lo) * rand())
     const cols = r.inputs ?? r.neurons
     const xsShape = [r.steps, ...r.batch, cols]
-    const xs: Tensor = { data: vec(xsShape.reduce((a, b) => a * b, 1), -2, 2), shape: xsShape }
+    const xs: Tensor = {
+      data: vec(
+        xsShape.reduce((a, b) => a * b, 1),
+        -2,
+        2,
+      ),
+      shape: xsShape,
+    }
     const params = r.perNeuron
-      ? { tauSynInv: vec(r.neurons, 50, 400), tauMemInv: vec(r.neurons, 20, 200), vLeak: vec(r.neurons, -1, 1) }
+      ? {
+          tauSynInv: vec(r.neurons, 50, 400),
+          tauMemInv: vec(r.neurons, 20, 200),
+          vLeak: vec(r.neurons, -1, 1),
+        }
       : { tauSynInv: 50 + 350 * rand(), tauMemInv: 20 + 180 * rand(), vLeak: -1 + 2 * rand() }
     const spec: LayerSpec = {
       neurons: r.neurons,
@@ -98,7 +113,10 @@ const layerCase = fc
     }
     const stateShape = [...r.batch, r.neurons]
     const size = stateShape.reduce((a, b) => a * b, 1)
-    const state: LIState = { v: { data: vec(size, -1, 1), shape: stateShape }, i: { data: vec(size, -1, 1), shape: stateShape } }
+    const state: LIState = {
+      v: { data: vec(size, -1, 1), shape: stateShape },
+      i: { data: vec(size, -1, 1), shape: stateShape },
+    }
     return { spec, xs, state }
   })
 
@@ -114,18 +132,29 @@ export function mulberry32(seed: number): () => number {
   }
 }
 
-async function stepThrough(layer: Layer, xs: Tensor, state: LIState): Promise<{ voltages: Float32Array; final: LIState }> {
+async function stepThrough(
+  layer: Layer,
+  xs: Tensor,
+  state: LIState,
+): Promise<{ voltages: Float32Array; final: LIState }> {
   const steps = xs.shape[0] as number
   const inSize = xs.data.length / steps
   const outputs: Float32Array[] = []
   let current: LIState | StateHandle = state
   for (let t = 0; t < steps; t++) {
-    const { v, state: next } = await layer.step({ data: xs.data.slice(t * inSize, (t + 1) * inSize), shape: xs.shape.slice(1) }, current)
+    const { v, state: next } = await layer.step(
+      { data: xs.data.slice(t * inSize, (t + 1) * inSize), shape: xs.shape.slice(1) },
+      current,
+    )
     outputs.push(v.data)
     current = next
   }
   const voltages = new Float32Array(outputs.reduce((n, o) => n + o.length, 0))
-  outputs.reduce((offset, o) => (voltages.set(o, offset), offset + o.length), 0)
+  let offset = 0
+  for (const o of outputs) {
+    voltages.set(o, offset)
+    offset += o.length
+  }
   return { voltages, final: await (current as StateHandle).read() }
 }
 
@@ -165,7 +194,12 @@ export function conformanceChecks(options: ConformanceOptions): Check[] {
           expectClose('run final i vs js', ran.state.i.data, reference.state.i.data, layer.tolerance.run)
           const stepped = await stepThrough(layer, xs, state)
           expectClose('step vs js', stepped.voltages, reference.voltages.data, layer.tolerance.step)
-          expectClose('step final i vs js', stepped.final.i.data, reference.state.i.data, layer.tolerance.step)
+          expectClose(
+            'step final i vs js',
+            stepped.final.i.data,
+            reference.state.i.data,
+            layer.tolerance.step,
+          )
         })
         expectClose('input unchanged', xs.data, xsBefore, 0)
         expectClose('state.v unchanged', state.v.data, vBefore, 0)
@@ -224,38 +258,90 @@ export function conformanceChecks(options: ConformanceOptions): Check[] {
       const x = { data: new Float32Array(neurons).fill(1), shape: [neurons] }
       const good = await layer.step(x)
       const expected = await layer.step(x, good.state)
-      const xs = { data: new Float32Array(2 * neurons), shape: [2, neurons] }
       const table: [string, string, () => Promise<unknown>][] = [
-        ['input with the wrong last axis', 'E_SHAPE', () => layer.step({ data: new Float32Array(3), shape: [3] }, good.state)],
+        [
+          'input with the wrong last axis',
+          'E_SHAPE',
+          () => layer.step({ data: new Float32Array(3), shape: [3] }, good.state),
+        ],
         ['sequence without a time axis', 'E_SHAPE', () => layer.run(x)],
-        ['data shorter than its shape', 'E_SHAPE', () => layer.step({ data: new Float32Array(2), shape: [neurons] }, good.state)],
-        ['Float64Array data', 'E_DTYPE', () => layer.step({ data: new Float64Array(neurons) as unknown as Float32Array, shape: [neurons] }, good.state)],
-        ['plain array data', 'E_DTYPE', () => layer.step({ data: [1, 2, 3, 4] as unknown as Float32Array, shape: [neurons] }, good.state)],
+        [
+          'data shorter than its shape',
+          'E_SHAPE',
+          () => layer.step({ data: new Float32Array(2), shape: [neurons] }, good.state),
+        ],
+        [
+          'Float64Array data',
+          'E_DTYPE',
+          () =>
+            layer.step(
+              { data: new Float64Array(neurons) as unknown as Float32Array, shape: [neurons] },
+              good.state,
+            ),
+        ],
+        [
+          'plain array data',
+          'E_DTYPE',
+          () => layer.step({ data: [1, 2, 3, 4] as unknown as Float32Array, shape: [neurons] }, good.state),
+        ],
         ['not a tensor', 'E_DTYPE', () => layer.run(null as unknown as Tensor)],
-        ['state of the wrong shape', 'E_SHAPE', () => layer.step(x, { v: { data: new Float32Array(3), shape: [3] }, i: { data: new Float32Array(3), shape: [3] } })],
+        [
+          'state of the wrong shape',
+          'E_SHAPE',
+          () =>
+            layer.step(x, {
+              v: { data: new Float32Array(3), shape: [3] },
+              i: { data: new Float32Array(3), shape: [3] },
+            }),
+        ],
         ['state without i', 'E_SHAPE', () => layer.step(x, { v: x } as unknown as LIState)],
-        ['state handle for another batch', 'E_SHAPE', () => layer.step({ data: new Float32Array(2 * neurons), shape: [2, neurons] }, good.state)],
-        ['sequence whose batch differs from the state', 'E_SHAPE', () => layer.run({ data: new Float32Array(2 * 2 * neurons), shape: [2, 2, neurons] }, good.state)],
+        [
+          'state handle for another batch',
+          'E_SHAPE',
+          () => layer.step({ data: new Float32Array(2 * neurons), shape: [2, neurons] }, good.state),
+        ],
+        [
+          'sequence whose batch differs from the state',
+          'E_SHAPE',
+          () => layer.run({ data: new Float32Array(2 * 2 * neurons), shape: [2, 2, neurons] }, good.state),
+        ],
         ['dt = 0', 'E_PARAMETER', () => backend.createLayer({ neurons, dt: 0 })],
         ['dt = NaN', 'E_PARAMETER', () => backend.createLayer({ neurons, dt: Number.NaN })],
         ['dt < 0', 'E_PARAMETER', () => backend.createLayer({ neurons, dt: -0.001 })],
-        ['tauMemInv = Infinity', 'E_PARAMETER', () => backend.createLayer({ neurons, params: { tauMemInv: Number.POSITIVE_INFINITY } })],
-        ['per-neuron vLeak of the wrong length', 'E_SHAPE', () => backend.createLayer({ neurons, params: { vLeak: new Float32Array(3) } })],
+        [
+          'tauMemInv = Infinity',
+          'E_PARAMETER',
+          () => backend.createLayer({ neurons, params: { tauMemInv: Number.POSITIVE_INFINITY } }),
+        ],
+        [
+          'per-neuron vLeak of the wrong length',
+          'E_SHAPE',
+          () => backend.createLayer({ neurons, params: { vLeak: new Float32Array(3) } }),
+        ],
         ['zero neurons', 'E_PARAMETER', () => backend.createLayer({ neurons: 0 })],
-        ['weights not [neurons, inputs]', 'E_SHAPE', () => backend.createLayer({ neurons, weights: { data: new Float32Array(6), shape: [3, 2] } })],
+        [
+          'weights not [neurons, inputs]',
+          'E_SHAPE',
+          () => backend.createLayer({ neurons, weights: { data: new Float32Array(6), shape: [3, 2] } }),
+        ],
       ]
       for (const [what, code, call] of table) await expectLeakyError(what, code, call)
       const after = await layer.step(x, good.state)
       expectClose('state after bad calls', after.v.data, expected.v.data, 0)
       await expectLeakyError('NaN input with checkFinite', 'E_NON_FINITE', async () =>
-        withLayer(backend, { neurons, checkFinite: true }, (l) => l.step({ data: new Float32Array(neurons).fill(Number.NaN), shape: [neurons] })),
+        withLayer(backend, { neurons, checkFinite: true }, (l) =>
+          l.step({ data: new Float32Array(neurons).fill(Number.NaN), shape: [neurons] }),
+        ),
       )
     })
   })
 
   add('zero steps return no voltages and the state unchanged', () =>
     withLayer(backend, { neurons: 3 }, async (layer) => {
-      const state: LIState = { v: { data: Float32Array.of(1, 2, 3), shape: [3] }, i: { data: Float32Array.of(4, 5, 6), shape: [3] } }
+      const state: LIState = {
+        v: { data: Float32Array.of(1, 2, 3), shape: [3] },
+        i: { data: Float32Array.of(4, 5, 6), shape: [3] },
+      }
       const { voltages, state: final } = await layer.run({ data: new Float32Array(0), shape: [0, 3] }, state)
       if (voltages.data.length !== 0 || voltages.shape.join() !== '0,3') fail(`voltages ${voltages.shape}`)
       expectClose('v', final.v.data, state.v.data, 0)
@@ -265,11 +351,16 @@ export function conformanceChecks(options: ConformanceOptions): Check[] {
 
   add('overlapping calls give what sequential calls give', () =>
     withLayer(backend, { neurons: 5 }, async (layer) => {
-      const inputs = Array.from({ length: 8 }, (_, k) => ({ data: new Float32Array(3 * 5).fill(k - 3), shape: [3, 5] }))
+      const inputs = Array.from({ length: 8 }, (_, k) => ({
+        data: new Float32Array(3 * 5).fill(k - 3),
+        shape: [3, 5],
+      }))
       const sequential: RunResult[] = []
       for (const xs of inputs) sequential.push(await layer.run(xs))
       const overlapping = await Promise.all(inputs.map((xs) => layer.run(xs)))
-      overlapping.forEach((r, k) => expectClose(`call ${k}`, r.voltages.data, sequential[k]?.voltages.data ?? new Float32Array(), 0))
+      for (const [k, r] of overlapping.entries()) {
+        expectClose(`call ${k}`, r.voltages.data, sequential[k]?.voltages.data ?? new Float32Array(), 0)
+      }
     }),
   )
 
@@ -278,8 +369,12 @@ export function conformanceChecks(options: ConformanceOptions): Check[] {
     const { state } = await layer.step({ data: Float32Array.of(1, 1), shape: [2] })
     await layer.dispose()
     await layer.dispose()
-    await expectLeakyError('run after dispose', 'E_DISPOSED', () => layer.run({ data: new Float32Array(2), shape: [1, 2] }))
-    await expectLeakyError('step after dispose', 'E_DISPOSED', () => layer.step({ data: new Float32Array(2), shape: [2] }))
+    await expectLeakyError('run after dispose', 'E_DISPOSED', () =>
+      layer.run({ data: new Float32Array(2), shape: [1, 2] }),
+    )
+    await expectLeakyError('step after dispose', 'E_DISPOSED', () =>
+      layer.step({ data: new Float32Array(2), shape: [2] }),
+    )
     await expectLeakyError('reading a handle of a disposed layer', 'E_DISPOSED', () => state.read())
   })
 

@@ -32,8 +32,10 @@ function readTensor(value: unknown, where: string): Tensor {
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
     fail(where, 'shape must be an array of integers >= 0')
   }
-  if (!Array.isArray(data) || !data.every((x) => typeof x === 'number')) fail(where, 'data must be an array of numbers')
-  if (data.length !== sizeOf(shape)) fail(where, `shape [${shape.join(', ')}] needs ${sizeOf(shape)} values, data has ${data.length}`)
+  if (!Array.isArray(data) || !data.every((x) => typeof x === 'number'))
+    fail(where, 'data must be an array of numbers')
+  if (data.length !== sizeOf(shape))
+    fail(where, `shape [${shape.join(', ')}] needs ${sizeOf(shape)} values, data has ${data.length}`)
   return { data: Float32Array.from(data), shape }
 }
 
@@ -57,7 +59,8 @@ export function parseGolden(doc: unknown): GoldenFile {
       const c = raw as Record<string, unknown>
       const name = typeof c.name === 'string' ? c.name : fail(`cases[${k}]`, '"name" must be a string')
       const at = (field: string) => `case ${name}, ${field}`
-      if (c.kind !== 'feed_forward' && c.kind !== 'weighted') fail(at('kind'), 'must be "feed_forward" or "weighted"')
+      if (c.kind !== 'feed_forward' && c.kind !== 'weighted')
+        fail(at('kind'), 'must be "feed_forward" or "weighted"')
       if (typeof c.dt !== 'number') fail(at('dt'), 'must be a number')
       const p = (c.p ?? fail(at('p'), 'missing')) as Record<string, unknown>
       const final = (c.final ?? fail(at('final'), 'missing')) as Record<string, unknown>

@@ -10,7 +10,9 @@ export function readGoldenFile(path: string): GoldenFile {
   try {
     text = readFileSync(path, 'utf8')
   } catch (error) {
-    throw new FormatError(`cannot read golden file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`)
+    throw new FormatError(
+      `cannot read golden file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+    )
   }
   let doc: unknown
   try {

@@ -1,5 +1,8 @@
-import { describeConformance } from '../conformance/vitest.js'
 import { loadGoldenFiles } from '../conformance/node.js'
+import { describeConformance } from '../conformance/vitest.js'
 import { jsBackend } from './js-backend.js'
 
-await describeConformance('js backend conformance', { backend: async () => jsBackend, golden: loadGoldenFiles() })
+await describeConformance('js backend conformance', {
+  backend: async () => jsBackend,
+  golden: loadGoldenFiles(),
+})

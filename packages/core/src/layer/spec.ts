@@ -10,7 +10,14 @@ import {
   stabilityWarnings,
   type WarningHandler,
 } from '../parameters/parameters.js'
-import { assertTensor, cloneTensor, formatShape, type Shape, sameShape, type Tensor } from '../tensor/tensor.js'
+import {
+  assertTensor,
+  cloneTensor,
+  formatShape,
+  type Shape,
+  sameShape,
+  type Tensor,
+} from '../tensor/tensor.js'
 
 /** Norse's state of a leaky integrator: voltage and current, each [...batch, neurons]. */
 export interface LIState {
@@ -100,9 +107,7 @@ export function checkSequence(spec: ResolvedLayerSpec, xs: unknown): { steps: nu
   assertTensor(xs, 'input')
   const { shape } = xs
   if (shape.length < 2 || shape[shape.length - 1] !== spec.inputs) {
-    throw new ShapeError(
-      `input must be time-first [T, ...batch, ${spec.inputs}], got ${formatShape(shape)}`,
-    )
+    throw new ShapeError(`input must be time-first [T, ...batch, ${spec.inputs}], got ${formatShape(shape)}`)
   }
   if (spec.checkFinite) checkFiniteValues(xs, 'input')
   return { steps: shape[0] as number, batch: shape.slice(1, -1) }
@@ -146,5 +151,6 @@ export function checkState(spec: ResolvedLayerSpec, state: unknown, batch: Shape
 
 function checkFiniteValues(t: Tensor, what: string): void {
   const bad = t.data.findIndex((x) => !Number.isFinite(x))
-  if (bad >= 0) throw new NonFiniteError(`${what} holds ${t.data[bad]} at flat index ${bad} (checkFinite is on)`)
+  if (bad >= 0)
+    throw new NonFiniteError(`${what} holds ${t.data[bad]} at flat index ${bad} (checkFinite is on)`)
 }

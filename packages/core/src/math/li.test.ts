@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { loadGoldenFiles } from '../conformance/node.js'
 import { caseSpec, goldenError } from '../conformance/golden.js'
+import { loadGoldenFiles } from '../conformance/node.js'
 import { ParameterError, ShapeError } from '../errors/errors.js'
 import { resolveSpec } from '../layer/spec.js'
 import type { LeakyWarning } from '../parameters/parameters.js'
@@ -70,9 +70,13 @@ describe('parameters and warnings', () => {
   })
   it('typed errors name what was expected and what came', () => {
     expect(() => resolveSpec({ neurons: 3, params: { tauSynInv: new Float32Array(2) } })).toThrow(ShapeError)
-    expect(() => resolveSpec({ neurons: 3, params: { tauSynInv: new Float32Array(2) } })).toThrow(/2 values.*3 neurons/)
+    expect(() => resolveSpec({ neurons: 3, params: { tauSynInv: new Float32Array(2) } })).toThrow(
+      /2 values.*3 neurons/,
+    )
     expect(() => resolveSpec({ neurons: 3, dt: 0 })).toThrow(ParameterError)
     const spec = resolveSpec({ neurons: 3 })
-    expect(() => simulate(spec, tensor(new Float32Array(8), [2, 4]))).toThrow(/\[T, \.\.\.batch, 3\], got \[2, 4\]/)
+    expect(() => simulate(spec, tensor(new Float32Array(8), [2, 4]))).toThrow(
+      /\[T, \.\.\.batch, 3\], got \[2, 4\]/,
+    )
   })
 })

@@ -1,3 +1,4 @@
+import { DTypeError, ShapeError } from '../errors/errors.js'
 import {
   checkSequence,
   checkState,
@@ -9,12 +10,17 @@ import {
   stateShape,
 } from '../layer/spec.js'
 import { DEFAULT_DT, type LIParameters, NORSE_DEFAULTS } from '../parameters/parameters.js'
-import { assertTensor, type Shape, sizeOf, type Tensor } from '../tensor/tensor.js'
+import { assertTensor, describeValue, type Shape, sizeOf, type Tensor } from '../tensor/tensor.js'
 import { integrate, project } from './integrate.js'
 
 export interface RunOptions {
   /** Also return i after every step (Norse `record_states`); v after every step is `voltages`. */
   readonly recordStates?: boolean
+  /**
+   * Write the voltages into this array (T·batch·neurons long) instead of a new one: a service that
+   * runs many sequences reuses one buffer and skips allocating (and page-faulting) each output.
+   */
+  readonly output?: Float32Array
 }
 
 export interface RunResult {
@@ -48,7 +54,28 @@ export function simulate(
 ): RunResult {
   const { steps, batch } = checkSequence(spec, xs)
   if (state !== undefined) checkState(spec, state, batch)
+  checkOutput(spec, steps, batch, options, xs)
   return simulateChecked(spec, xs, steps, batch, state ?? initialState(spec, batch), options)
+}
+
+/** The caller's output buffer must be a Float32Array of exactly T·batch·neurons, not aliasing the input. */
+export function checkOutput(
+  spec: ResolvedLayerSpec,
+  steps: number,
+  batch: Shape,
+  options: RunOptions,
+  input?: Tensor,
+): void {
+  const { output } = options
+  if (output === undefined) return
+  if (!(output instanceof Float32Array))
+    throw new DTypeError(`output must be a Float32Array, got ${describeValue(output)}`)
+  const expected = steps * sizeOf(stateShape(spec, batch))
+  if (output.length !== expected) {
+    throw new ShapeError(`output must hold T·batch·neurons = ${expected} values, it has ${output.length}`)
+  }
+  if (input && output.buffer === input.data.buffer)
+    throw new ShapeError('output must not share memory with the input')
 }
 
 /** `simulate` after the checks: for backends that validated the call themselves. */
@@ -63,7 +90,7 @@ export function simulateChecked(
   const shape = stateShape(spec, batch)
   const rows = sizeOf(batch)
   const outShape = [steps, ...shape]
-  const out = new Float32Array(sizeOf(outShape))
+  const out = options.output ?? new Float32Array(sizeOf(outShape))
   let currents = xs.data
   if (spec.weights) {
     // The projection goes straight into the output buffer; integrate() then overwrites it in place.

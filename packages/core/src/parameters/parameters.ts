@@ -12,7 +12,11 @@ export interface LIParameters {
 }
 
 /** Norse's `LIParameters()` defaults: tau_syn = 5 ms, tau_mem = 10 ms, v_leak = 0. */
-export const NORSE_DEFAULTS: LIParameters = Object.freeze({ tauSynInv: 1 / 5e-3, tauMemInv: 1 / 1e-2, vLeak: 0 })
+export const NORSE_DEFAULTS: LIParameters = Object.freeze({
+  tauSynInv: 1 / 5e-3,
+  tauMemInv: 1 / 1e-2,
+  vLeak: 0,
+})
 
 /** Norse's `LIParameters.bio_default()`: time in ms, v_leak = -70 mV. */
 export const BIO_DEFAULTS: LIParameters = Object.freeze({ tauSynInv: 0.5, tauMemInv: 0.1, vLeak: -70 })
@@ -46,7 +50,9 @@ export interface Coefficients {
 
 export function checkDt(dt: unknown): number {
   if (typeof dt !== 'number' || !Number.isFinite(dt) || dt <= 0) {
-    throw new ParameterError(`dt must be a finite number > 0, got ${typeof dt === 'number' ? dt : describeValue(dt)}`)
+    throw new ParameterError(
+      `dt must be a finite number > 0, got ${typeof dt === 'number' ? dt : describeValue(dt)}`,
+    )
   }
   if (Math.fround(dt) === 0) throw new ParameterError(`dt ${dt} rounds to 0 in float32`)
   return dt

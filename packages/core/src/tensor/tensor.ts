@@ -23,7 +23,8 @@ export function sameShape(a: Shape, b: Shape): boolean {
 }
 
 function checkShape(shape: Shape, what: string): void {
-  if (!Array.isArray(shape)) throw new ShapeError(`${what}: shape must be an array of sizes, got ${typeof shape}`)
+  if (!Array.isArray(shape))
+    throw new ShapeError(`${what}: shape must be an array of sizes, got ${typeof shape}`)
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
       throw new ShapeError(`${what}: shape ${formatShape(shape)} has ${d}, sizes must be integers >= 0`)
@@ -37,9 +38,12 @@ function checkShape(shape: Shape, what: string): void {
  */
 export function tensor(data: Float32Array | readonly number[], shape: Shape): Tensor {
   checkShape(shape, 'tensor')
-  const values = data instanceof Float32Array ? data : Array.isArray(data) ? Float32Array.from(data) : undefined
+  const values =
+    data instanceof Float32Array ? data : Array.isArray(data) ? Float32Array.from(data) : undefined
   if (!values) {
-    throw new DTypeError(`tensor: data must be a Float32Array or an array of numbers, got ${describeValue(data)}`)
+    throw new DTypeError(
+      `tensor: data must be a Float32Array or an array of numbers, got ${describeValue(data)}`,
+    )
   }
   if (values.length !== sizeOf(shape)) {
     throw new ShapeError(
@@ -60,7 +64,9 @@ export function cloneTensor(t: Tensor): Tensor {
 /** Checks that `value` is a Tensor with Float32Array data that matches its shape. */
 export function assertTensor(value: unknown, what: string): asserts value is Tensor {
   if (typeof value !== 'object' || value === null || !('data' in value) || !('shape' in value)) {
-    throw new DTypeError(`${what} must be a tensor { data: Float32Array, shape }, got ${describeValue(value)}`)
+    throw new DTypeError(
+      `${what} must be a tensor { data: Float32Array, shape }, got ${describeValue(value)}`,
+    )
   }
   const t = value as { data: unknown; shape: Shape }
   if (!(t.data instanceof Float32Array)) {
