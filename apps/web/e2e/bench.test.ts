@@ -17,6 +17,8 @@ describe('benchmark page', () => {
     const { page } = session
     await page.goto(`${inject('baseUrl')}#bench/smoke`)
     await page.waitForFunction(() => window.__leaky !== undefined)
+    await expect.poll(() => page.locator('#bench').isVisible()).toBe(true)
+    expect(await page.locator('#explorer').isVisible()).toBe(false)
     await page.getByRole('button', { name: 'Run benchmark' }).click()
     const rows = await page.evaluate(() => window.__leaky?.bench.settled())
     expect(rows).toBeDefined()

@@ -65,6 +65,7 @@ describe('explorer', () => {
     expect(snapshot.backend).toBe('js')
     expect(snapshot.setup).toMatchObject({ neurons: 6, steps: 120, plot: [0, 2, 5] })
     expect(snapshot.plotted.v).toHaveLength(4) // time + 3 neurons
+    expect(await session.page.locator('#explorer').isVisible()).toBe(true)
     expectMatchesCore(snapshot)
     expect(await session.page.evaluate(() => window.crossOriginIsolated)).toBe(true)
     expect(session.errors).toEqual([])
@@ -80,7 +81,7 @@ describe('explorer', () => {
     expect(after.plotted.v).not.toEqual(before.plotted.v)
     expectMatchesCore(after)
 
-    // The keyboard alone: focus dt and step it up (number inputs step by 1 with step="any").
+    // The keyboard alone: focus the seed and step it up.
     await page.getByLabel('Seed').focus()
     await page.keyboard.press('ArrowUp')
     const stepped = await settled()
@@ -144,6 +145,9 @@ describe('explorer', () => {
         .map((el) => el.id || el.outerHTML),
     )
     expect(unlabelled).toEqual([])
+    // Fields of other input kinds are hidden, so Tab never lands on a control that does nothing.
+    expect(await page.getByLabel('Rate (spikes per time unit)').isVisible()).toBe(true)
+    expect(await page.getByLabel('Onset step').isVisible()).toBe(false)
     // Tab from the top of the page: the first controls come in reading order.
     await page.locator('body').focus()
     const order: string[] = []
