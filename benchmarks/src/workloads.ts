@@ -1,5 +1,5 @@
 import type { LayerSpec, Tensor } from '@leaky/core'
-import { mulberry32 } from '@leaky/core/conformance'
+import { mulberry32 } from '@leaky/core'
 
 /**
  * The anchor workloads (shared/anchors/README.md): same names and shapes wherever leaky is

@@ -61,6 +61,8 @@ export {
   resolveParameters,
   type WarningHandler,
 } from './parameters/parameters.js'
+export { mulberry32 } from './random/mulberry32.js'
+export { relativeError } from './tensor/compare.js'
 export {
   assertTensor,
   cloneTensor,

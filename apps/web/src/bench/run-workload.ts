@@ -3,12 +3,12 @@ import {
   type Backend,
   type Layer,
   type LayerSpec,
+  relativeError,
   resolveSpec,
   type StateHandle,
   simulate,
   type Tensor,
 } from '@leaky/core'
-import { relativeError } from '@leaky/core/conformance'
 import type { Scale } from './scale.js'
 
 export interface BenchRow {

@@ -4,6 +4,8 @@ import { LeakyError } from '../errors/errors.js'
 import type { LayerSpec, LIState } from '../layer/spec.js'
 import { resolveSpec } from '../layer/spec.js'
 import { type RunResult, simulate } from '../math/li.js'
+import { mulberry32 } from '../random/mulberry32.js'
+import { relativeError } from '../tensor/compare.js'
 import type { Tensor } from '../tensor/tensor.js'
 import { caseSpec, type GoldenFile, goldenError } from './golden.js'
 import { runCase, stepCase } from './verify.js'
@@ -27,19 +29,6 @@ export interface ConformanceOptions {
 
 export function fail(message: string): never {
   throw new Error(message)
-}
-
-/** max |a − b| / max(1, max |b|), NaN counting as infinitely wrong. */
-export function relativeError(ours: Float32Array, reference: Float32Array): number {
-  if (ours.length !== reference.length) return Number.POSITIVE_INFINITY
-  let diff = 0
-  let scale = 1
-  for (let k = 0; k < reference.length; k++) {
-    const d = Math.abs((ours[k] as number) - (reference[k] as number))
-    diff = Number.isNaN(d) ? Number.POSITIVE_INFINITY : Math.max(diff, d)
-    scale = Math.max(scale, Math.abs(reference[k] as number))
-  }
-  return diff / scale
 }
 
 function expectClose(what: string, ours: Float32Array, reference: Float32Array, tolerance: number): void {
@@ -119,18 +108,6 @@ const layerCase = fc
     }
     return { spec, xs, state }
   })
-
-/** A small seeded generator, so a case is reproducible from fast-check's seed alone. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 async function stepThrough(
   layer: Layer,

@@ -3,12 +3,8 @@
  * and bad-input checks. Browser-safe; Node file loading lives in `@leaky/core/conformance/node`, the
  * vitest wrapper in `@leaky/core/conformance/vitest`.
  */
-export {
-  type Check,
-  type ConformanceOptions,
-  conformanceChecks,
-  mulberry32,
-  relativeError,
-} from './checks.js'
+export { mulberry32 } from '../random/mulberry32.js'
+export { relativeError } from '../tensor/compare.js'
+export { type Check, type ConformanceOptions, conformanceChecks } from './checks.js'
 export { caseSpec, type GoldenCase, type GoldenFile, goldenError, parseGolden } from './golden.js'
 export { runCase, stepCase, type VerifyMode, type VerifyRow, verifyBackend } from './verify.js'
