@@ -38,6 +38,7 @@ export {
   stateShape,
 } from './layer/spec.js'
 export {
+  advance,
   checkOutput,
   initialState,
   liFeedForwardStep,

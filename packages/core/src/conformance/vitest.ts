@@ -15,7 +15,15 @@ export async function describeConformance(title: string, options: DescribeConfor
   const availability = await backend.available()
   describe(title, () => {
     if (!availability.ok) {
-      it.skip(`unavailable: ${availability.reason}`, () => {})
+      // CI names the backends it must run (LEAKY_REQUIRE_BACKENDS=a,b): there, unavailable is a failure.
+      const required = (globalThis.process?.env?.LEAKY_REQUIRE_BACKENDS ?? '').split(',')
+      if (required.includes(backend.name)) {
+        it(`${backend.name} is required here (LEAKY_REQUIRE_BACKENDS)`, () => {
+          throw new Error(`${backend.name} is unavailable: ${availability.reason}`)
+        })
+      } else {
+        it.skip(`unavailable: ${availability.reason}`, () => {})
+      }
       return
     }
     for (const check of conformanceChecks({ ...options, backend })) {

@@ -1,9 +1,8 @@
 import { BaseLayer, type StartState } from '../backend/base-layer.js'
 import { registerBackend } from '../backend/registry.js'
 import type { Availability, Backend, Layer } from '../backend/types.js'
-import { type LayerSpec, type LIState, resolveSpec, stateShape } from '../layer/spec.js'
-import { integrate, project } from '../math/integrate.js'
-import { type RunOptions, type RunResult, simulateChecked } from '../math/li.js'
+import { type LayerSpec, type LIState, resolveSpec } from '../layer/spec.js'
+import { advance, type RunOptions, type RunResult, simulateChecked } from '../math/li.js'
 import type { Shape, Tensor } from '../tensor/tensor.js'
 
 /**
@@ -25,29 +24,9 @@ class JsLayer extends BaseLayer<LIState> {
     return simulateChecked(this.spec, xs, steps, batch, plain(start), options)
   }
 
-  /**
-   * One step without the sequence machinery: a single allocation holds the new state [v | i], and the
-   * returned v is a view of the state's v — the same tensor, as Norse returns it (copy before
-   * mutating). Per-call allocations, not arithmetic, dominate a step of a small layer.
-   */
   protected async runStep(x: Tensor, batch: Shape, start: StartState<LIState>) {
-    const { spec } = this
-    const shape = stateShape(spec, batch)
-    const from = plain(start)
-    const size = from.v.data.length
-    const buffer = new Float32Array(2 * size)
-    const v = buffer.subarray(0, size)
-    const i = buffer.subarray(size)
-    v.set(from.v.data)
-    i.set(from.i.data)
-    let currents = x.data
-    if (spec.weights) {
-      currents = new Float32Array(size)
-      project(x.data, size / spec.neurons, spec.inputs, spec.weights.data, spec.neurons, currents)
-    }
-    integrate(spec.coefficients, currents, 1, size / spec.neurons, v, i, v)
-    const next: LIState = { v: { data: v, shape }, i: { data: i, shape } }
-    return { v: next.v, state: next }
+    const state = advance(this.spec, x, batch, plain(start))
+    return { v: state.v, state }
   }
 
   protected async readState(state: LIState): Promise<LIState> {

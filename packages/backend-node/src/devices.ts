@@ -1,0 +1,76 @@
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import type { Availability, BackendName } from '@leaky/core'
+import { resolveSpec } from '@leaky/core'
+import { layerModel } from '@leaky/onnx'
+import { ort } from './ort.js'
+
+/** The onnxruntime-node execution providers leaky drives, one backend each. */
+export type Device = 'cpu' | 'webgpu' | 'cuda'
+
+export const BACKEND_OF: Record<Device, BackendName> = { cpu: 'node-cpu', webgpu: 'node-webgpu', cuda: 'node-cuda' }
+
+/** onnxruntime-node's native folder: where the optional CUDA provider libraries land. */
+function nativeDir(): string {
+  const pkg = createRequire(import.meta.url).resolve('onnxruntime-node/package.json')
+  return join(dirname(pkg), 'bin', 'napi-v6', process.platform, process.arch)
+}
+
+const CUDA_HOW =
+  'onnxruntime-node skips its CUDA download by default (leaky installs it that way so installs never fail offline). ' +
+  'To enable node-cuda: install CUDA 12 and cuDNN 9, then run ' +
+  '`ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js` (see the README)'
+
+const WEBGPU_HOW =
+  'onnxruntime-node found no WebGPU adapter. With a GPU, install its Vulkan driver; on Linux without one, ' +
+  "install Debian's chromium and libvulkan1 and start Node with " +
+  'VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json (a software GPU: correct, not fast)'
+
+/** Session options that make a GPU session fail instead of silently running nodes on the CPU. */
+export function providerOptions(device: Device) {
+  return {
+    executionProviders: [device],
+    ...(device === 'cpu' ? {} : { extra: { session: { disable_cpu_ep_fallback: '1' } } }),
+  }
+}
+
+const probes = new Map<Device, Promise<Availability>>()
+
+/**
+ * Whether a device works here, found by doing the real thing once: create a session of the LI step
+ * graph on it. Every failure becomes a reason a person can act on; nothing throws.
+ */
+export function probe(device: Device): Promise<Availability> {
+  let result = probes.get(device)
+  if (!result) {
+    result = probeOnce(device)
+    probes.set(device, result)
+  }
+  return result
+}
+
+async function probeOnce(device: Device): Promise<Availability> {
+  if (device === 'cuda') {
+    let dir: string
+    try {
+      dir = nativeDir()
+    } catch (error) {
+      return { ok: false, reason: `onnxruntime-node is not installed: ${(error as Error).message}` }
+    }
+    if (!existsSync(join(dir, 'libonnxruntime_providers_cuda.so')) && !existsSync(join(dir, 'onnxruntime_providers_cuda.dll'))) {
+      return { ok: false, reason: `the CUDA execution provider is not installed: ${CUDA_HOW}` }
+    }
+  }
+  try {
+    const { bytes } = layerModel(resolveSpec({ neurons: 4 }), { graph: 'step' })
+    const session = await ort.InferenceSession.create(bytes, { ...providerOptions(device), logSeverityLevel: 4 })
+    await session.release()
+    return { ok: true }
+  } catch (error) {
+    const message = String((error as Error).message ?? error).trim().split('\n')[0] ?? ''
+    if (device === 'webgpu') return { ok: false, reason: `${WEBGPU_HOW} (onnxruntime: ${message})` }
+    if (device === 'cuda') return { ok: false, reason: `the CUDA execution provider failed to start: ${message}. ${CUDA_HOW}` }
+    return { ok: false, reason: `onnxruntime-node could not create a CPU session: ${message}` }
+  }
+}

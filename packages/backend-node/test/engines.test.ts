@@ -1,0 +1,79 @@
+import { resolveSpec, simulate, tensor } from '@leaky/core'
+import { describe, expect, it } from 'vitest'
+import { ENGINE_LIMITS, liveSessionCount, NodeLayer, nodeCpuBackend, probe } from '../src/index.js'
+
+const xsOf = (steps: number, n: number) =>
+  tensor(Float32Array.from({ length: steps * n }, (_, k) => Math.sin(k * 0.37)), [steps, n])
+
+describe('node-cpu engines', () => {
+  it('runs both the ONNX step session and the JS loop, with the same numbers', async () => {
+    const n = 8
+    const layer = await nodeCpuBackend.createLayer({ neurons: n })
+    const x = tensor(new Float32Array(n).fill(0.5), [n])
+    const js = await layer.step(x)
+    const saved = ENGINE_LIMITS.jsStepMaxWork
+    ENGINE_LIMITS.jsStepMaxWork = 0
+    try {
+      const onnx = await layer.step(x)
+      expect([...onnx.v.data]).toEqual([...js.v.data])
+      const next = await layer.step(x, onnx.state)
+      const reference = simulate(resolveSpec({ neurons: n }), tensor(new Float32Array(2 * n).fill(0.5), [2, n]))
+      expect([...next.v.data]).toEqual([...reference.voltages.data.subarray(n)])
+    } finally {
+      ENGINE_LIMITS.jsStepMaxWork = saved
+      await layer.dispose()
+    }
+  })
+
+  it('uses the chunked parallel graph for small layers and Scan for large ones', async () => {
+    const layer = (await nodeCpuBackend.createLayer({ neurons: 4 })) as NodeLayer
+    expect(layer.sequenceGraph(4)).toBe('parallel')
+    expect(layer.sequenceGraph(ENGINE_LIMITS.chunkedMaxWork + 1)).toBe('sequence')
+    const perNeuron = (await nodeCpuBackend.createLayer({ neurons: 4, params: { vLeak: Float32Array.of(0, 1, 2, 3) } })) as NodeLayer
+    expect(perNeuron.sequenceGraph(4)).toBe('sequence')
+    const xs = xsOf(50, 4)
+    const big = await layer.run(xs)
+    const reference = simulate(resolveSpec({ neurons: 4 }), xs)
+    expect(Math.max(...big.voltages.data.map((v, k) => Math.abs(v - (reference.voltages.data[k] as number))))).toBeLessThan(1e-5)
+    await layer.dispose()
+    await perNeuron.dispose()
+  })
+
+  it('writes into a caller-supplied output and records states exactly', async () => {
+    const layer = await nodeCpuBackend.createLayer({ neurons: 3 })
+    const xs = xsOf(20, 3)
+    const output = new Float32Array(60)
+    const result = await layer.run(xs, undefined, { output })
+    expect(result.voltages.data).toBe(output)
+    const recorded = await layer.run(xs, undefined, { recordStates: true })
+    const reference = simulate(resolveSpec({ neurons: 3 }), xs, undefined, { recordStates: true })
+    expect([...(recorded.states?.i.data ?? [])]).toEqual([...(reference.states?.i.data ?? [])])
+    await layer.dispose()
+  })
+
+  it('shares sessions between layers and keeps their number bounded over create/dispose', async () => {
+    const xs = xsOf(10, 16)
+    for (let k = 0; k < 200; k++) {
+      const layer = await nodeCpuBackend.createLayer({ neurons: 16, params: { tauMemInv: 100 + (k % 3) } })
+      await layer.run(xs)
+      await layer.dispose()
+    }
+    expect(liveSessionCount()).toBeLessThanOrEqual(16 + 3)
+  })
+})
+
+describe('node-cuda without a GPU', () => {
+  it('is unavailable with a reason that names the opt-in', async () => {
+    const availability = await probe('cuda')
+    expect(availability.ok).toBe(false)
+    if (!availability.ok) expect(availability.reason).toMatch(/ONNXRUNTIME_NODE_INSTALL=cuda12/)
+  })
+  it('fails the CUDA session creation with a typed error and the layer survives', async () => {
+    // The path a GPU machine takes, as far as it goes here: create the CUDA session, which fails.
+    const layer = new NodeLayer(resolveSpec({ neurons: 2 }), 'cuda')
+    const xs = xsOf(3, 2)
+    await expect(layer.run(xs)).rejects.toMatchObject({ code: 'E_BACKEND' })
+    await expect(layer.run(xs)).rejects.toMatchObject({ code: 'E_BACKEND' })
+    await layer.dispose()
+  })
+})
