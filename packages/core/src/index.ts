@@ -25,6 +25,7 @@ export {
 } from './backend/types.js'
 export * from './errors/errors.js'
 export { jsBackend, registerJsBackend } from './js-backend/js-backend.js'
+export { checkCapacity, MAX_ARRAY_ELEMENTS, memoryBudget, setMemoryBudget } from './layer/capacity.js'
 export {
   checkNeurons,
   checkSequence,

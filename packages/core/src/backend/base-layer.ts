@@ -1,4 +1,5 @@
 import { BackendError, DisposedError, LeakyError, ShapeError } from '../errors/errors.js'
+import { checkCapacity } from '../layer/capacity.js'
 import {
   checkSequence,
   checkState,
@@ -8,7 +9,7 @@ import {
   stateShape,
 } from '../layer/spec.js'
 import { checkOutput, initialState, type RunOptions, type RunResult } from '../math/li.js'
-import { formatShape, type Shape, sameShape, type Tensor } from '../tensor/tensor.js'
+import { formatShape, type Shape, sameShape, sizeOf, type Tensor } from '../tensor/tensor.js'
 import type { BackendName, Layer, LayerStepResult, StateHandle, Tolerance } from './types.js'
 
 /** Where a call starts: the backend's own resident state, or a plain LIState (the caller's or the default). */
@@ -44,6 +45,12 @@ export abstract class BaseLayer<S> implements Layer {
     return this.#serialize(async () => {
       const { steps, batch } = checkSequence(this.spec, xs)
       checkOutput(this.spec, steps, batch, options, xs)
+      const outputs = steps * sizeOf(stateShape(this.spec, batch))
+      checkCapacity('this run', [
+        options.output ? 0 : outputs,
+        options.recordStates ? outputs : 0,
+        ...this.extraElements(steps, batch, options),
+      ])
       const pending = this.#start(state, batch)
       const start = pending instanceof Promise ? await pending : pending
       return this.runSequence(xs, steps, batch, start, options)
@@ -66,6 +73,11 @@ export abstract class BaseLayer<S> implements Layer {
     // Let calls already queued finish (or fail) before the runtime's resources go.
     await this.#queue.catch(() => undefined)
     await this.release()
+  }
+
+  /** Elements of working memory a run allocates beyond its output (for the capacity check). */
+  protected extraElements(_steps: number, _batch: Shape, _options: RunOptions): number[] {
+    return []
   }
 
   /** The whole sequence; `xs` and the start state are already checked. */

@@ -286,6 +286,16 @@ export function conformanceChecks(options: ConformanceOptions): Check[] {
         ['dt = NaN', 'E_PARAMETER', () => backend.createLayer({ neurons, dt: Number.NaN })],
         ['dt < 0', 'E_PARAMETER', () => backend.createLayer({ neurons, dt: -0.001 })],
         [
+          'dt so large dt·tauInv overflows float32',
+          'E_PARAMETER',
+          () => backend.createLayer({ neurons, dt: 1e37 }),
+        ],
+        [
+          'dt = Infinity',
+          'E_PARAMETER',
+          () => backend.createLayer({ neurons, dt: Number.POSITIVE_INFINITY }),
+        ],
+        [
           'tauMemInv = Infinity',
           'E_PARAMETER',
           () => backend.createLayer({ neurons, params: { tauMemInv: Number.POSITIVE_INFINITY } }),
@@ -296,6 +306,30 @@ export function conformanceChecks(options: ConformanceOptions): Check[] {
           () => backend.createLayer({ neurons, params: { vLeak: new Float32Array(3) } }),
         ],
         ['zero neurons', 'E_PARAMETER', () => backend.createLayer({ neurons: 0 })],
+        ['2.5 neurons', 'E_PARAMETER', () => backend.createLayer({ neurons: 2.5 })],
+        [
+          'weights with Float64Array data',
+          'E_DTYPE',
+          () =>
+            backend.createLayer({
+              neurons,
+              weights: { data: new Float64Array(8) as unknown as Float32Array, shape: [neurons, 2] },
+            }),
+        ],
+        [
+          'a per-neuron parameter as a plain array',
+          'E_PARAMETER',
+          () =>
+            backend.createLayer({ neurons, params: { tauSynInv: [1, 2, 3, 4] as unknown as Float32Array } }),
+        ],
+        [
+          'output buffer of the wrong length',
+          'E_SHAPE',
+          () =>
+            layer.run({ data: new Float32Array(2 * neurons), shape: [2, neurons] }, undefined, {
+              output: new Float32Array(3),
+            }),
+        ],
         [
           'weights not [neurons, inputs]',
           'E_SHAPE',
@@ -312,6 +346,52 @@ export function conformanceChecks(options: ConformanceOptions): Check[] {
       )
     })
   })
+
+  add(
+    'a run too large for memory is a CapacityError before anything is allocated, and the layer still works',
+    () =>
+      withLayer(
+        backend,
+        {
+          neurons: 1_000_000,
+          weights: { data: new Float32Array(1_000_000).fill(0.5), shape: [1_000_000, 1] },
+        },
+        async (layer) => {
+          // 1e5 steps × 1e6 neurons = 1e11 voltages from a 400 kB input.
+          await expectLeakyError('huge run', 'E_CAPACITY', () =>
+            layer.run({ data: new Float32Array(100_000), shape: [100_000, 1] }),
+          )
+          const { voltages } = await layer.run({ data: Float32Array.of(1), shape: [1, 1] })
+          if (voltages.data.length !== 1_000_000)
+            fail(`after the refused run: ${voltages.data.length} voltages`)
+        },
+      ),
+  )
+
+  add('NaN and Inf inputs propagate as in Norse (checkFinite off)', () =>
+    withLayer(backend, { neurons: 3 }, async (layer) => {
+      const xs = { data: Float32Array.of(1, Number.NaN, 0, Number.POSITIVE_INFINITY, 1, 0), shape: [2, 3] }
+      const ours = await layer.run(xs)
+      const reference = simulate(resolveSpec({ neurons: 3 }), xs)
+      const same = (a: number, b: number) =>
+        Number.isNaN(a) ? Number.isNaN(b) : a === b || Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(b))
+      ours.voltages.data.forEach((v, k) => {
+        if (!same(v, reference.voltages.data[k] as number))
+          fail(`voltage ${k}: ${v} vs Norse order ${reference.voltages.data[k]}`)
+      })
+    }),
+  )
+
+  add('a state handle from a layer of another size is a ShapeError', () =>
+    withLayer(backend, { neurons: 2 }, async (small) => {
+      const { state } = await small.step({ data: Float32Array.of(1, 1), shape: [2] })
+      await withLayer(backend, { neurons: 3 }, (large) =>
+        expectLeakyError('foreign handle', 'E_SHAPE', () =>
+          large.step({ data: Float32Array.of(1, 1, 1), shape: [3] }, state),
+        ),
+      )
+    }),
+  )
 
   add('zero steps return no voltages and the state unchanged', () =>
     withLayer(backend, { neurons: 3 }, async (layer) => {

@@ -1,4 +1,5 @@
 import { DTypeError, ShapeError } from '../errors/errors.js'
+import { checkCapacity } from '../layer/capacity.js'
 import {
   checkSequence,
   checkState,
@@ -55,6 +56,8 @@ export function simulate(
   const { steps, batch } = checkSequence(spec, xs)
   if (state !== undefined) checkState(spec, state, batch)
   checkOutput(spec, steps, batch, options, xs)
+  const outputs = steps * sizeOf(stateShape(spec, batch))
+  checkCapacity('simulate', [options.output ? 0 : outputs, options.recordStates ? outputs : 0])
   return simulateChecked(spec, xs, steps, batch, state ?? initialState(spec, batch), options)
 }
 

@@ -55,6 +55,7 @@ export function checkDt(dt: unknown): number {
     )
   }
   if (Math.fround(dt) === 0) throw new ParameterError(`dt ${dt} rounds to 0 in float32`)
+  if (!Number.isFinite(Math.fround(dt))) throw new ParameterError(`dt ${dt} overflows float32`)
   return dt
 }
 
@@ -92,6 +93,14 @@ export function coefficients(p: LIParameters, dt: number, neurons: number): Coef
   for (let n = 0; n < neurons; n++) {
     a[n] = dt32 * (tauMem[n] as number)
     b[n] = dt32 * (tauSyn[n] as number)
+  }
+  for (const [name, values] of [
+    ['tauMemInv', a],
+    ['tauSynInv', b],
+  ] as const) {
+    const bad = values.findIndex((x) => !Number.isFinite(x))
+    if (bad >= 0)
+      throw new ParameterError(`dt·${name} overflows float32 (dt = ${dt}, neuron ${bad}); use a smaller dt`)
   }
   const scalar = PARAMETER_NAMES.every((name) => typeof p[name] === 'number')
   return { a, b, vLeak: perNeuron(p.vLeak, neurons), scalar }
