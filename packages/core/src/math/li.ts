@@ -13,6 +13,7 @@ import {
 import { DEFAULT_DT, type LIParameters, NORSE_DEFAULTS } from '../parameters/parameters.js'
 import { assertTensor, describeValue, type Shape, sizeOf, type Tensor } from '../tensor/tensor.js'
 import { integrate, project } from './integrate.js'
+import { takeFloats } from './slab.js'
 
 export interface RunOptions {
   /** Also return i after every step (Norse `record_states`); v after every step is `voltages`. */
@@ -113,22 +114,22 @@ export function simulateChecked(
 }
 
 /**
- * One step from a checked state, as cheaply as a step can be: one allocation holds the new state
- * [v | i]; integrate() writes v in place, so the step's output *is* the new state's v (as in Norse,
+ * One step from a checked state, as cheaply as a step can be: one slab cut (./slab.ts) holds the
+ * new state [v | i]; integrate() writes v in place, so the step's output *is* the new state's v (as in Norse,
  * where the returned v_new and state.v are one tensor). Per-call allocations, not arithmetic,
  * dominate a step of a small layer.
  */
 export function advance(spec: ResolvedLayerSpec, x: Tensor, batch: Shape, from: LIState): LIState {
   const shape = stateShape(spec, batch)
   const size = from.v.data.length
-  const buffer = new Float32Array(2 * size)
+  const buffer = takeFloats(2 * size)
   const v = buffer.subarray(0, size)
   const i = buffer.subarray(size)
   v.set(from.v.data)
   i.set(from.i.data)
   let currents = x.data
   if (spec.weights) {
-    currents = new Float32Array(size)
+    currents = takeFloats(size)
     project(x.data, size / spec.neurons, spec.inputs, spec.weights.data, spec.neurons, currents)
   }
   integrate(spec.coefficients, currents, 1, size / spec.neurons, v, i, v)
