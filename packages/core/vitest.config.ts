@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
-  test: { include: ['src/**/*.test.ts'] },
+  // --expose-gc lets the soak tests measure live memory, not garbage waiting to be collected.
+  test: { include: ['src/**/*.test.ts'], pool: 'forks', execArgv: ['--expose-gc'] },
 })

@@ -393,6 +393,26 @@ export function conformanceChecks(options: ConformanceOptions): Check[] {
     }),
   )
 
+  add('prints nothing: an unstable dt goes to onWarning, not the console', async () => {
+    const methods = ['log', 'info', 'warn', 'error', 'debug'] as const
+    const saved = methods.map((m) => console[m])
+    const printed: string[] = []
+    for (const m of methods) console[m] = (...args: unknown[]) => printed.push(`${m}: ${args.join(' ')}`)
+    const warnings: string[] = []
+    try {
+      await withLayer(backend, { neurons: 2, dt: 0.05, onWarning: (w) => warnings.push(w.code) }, async (layer) => {
+        await layer.run({ data: new Float32Array(6).fill(1), shape: [3, 2] })
+        await layer.step({ data: new Float32Array(2).fill(1), shape: [2] })
+      })
+    } finally {
+      methods.forEach((m, k) => {
+        console[m] = saved[k] as (typeof console)[typeof m]
+      })
+    }
+    if (printed.length) fail(`the backend printed: ${printed.join(' | ')}`)
+    if (!warnings.includes('euler-unstable')) fail(`expected an euler-unstable warning, got ${warnings.join(', ') || 'none'}`)
+  })
+
   add('zero steps return no voltages and the state unchanged', () =>
     withLayer(backend, { neurons: 3 }, async (layer) => {
       const state: LIState = {
