@@ -400,17 +400,22 @@ export function conformanceChecks(options: ConformanceOptions): Check[] {
     for (const m of methods) console[m] = (...args: unknown[]) => printed.push(`${m}: ${args.join(' ')}`)
     const warnings: string[] = []
     try {
-      await withLayer(backend, { neurons: 2, dt: 0.05, onWarning: (w) => warnings.push(w.code) }, async (layer) => {
-        await layer.run({ data: new Float32Array(6).fill(1), shape: [3, 2] })
-        await layer.step({ data: new Float32Array(2).fill(1), shape: [2] })
-      })
+      await withLayer(
+        backend,
+        { neurons: 2, dt: 0.05, onWarning: (w) => warnings.push(w.code) },
+        async (layer) => {
+          await layer.run({ data: new Float32Array(6).fill(1), shape: [3, 2] })
+          await layer.step({ data: new Float32Array(2).fill(1), shape: [2] })
+        },
+      )
     } finally {
       methods.forEach((m, k) => {
         console[m] = saved[k] as (typeof console)[typeof m]
       })
     }
     if (printed.length) fail(`the backend printed: ${printed.join(' | ')}`)
-    if (!warnings.includes('euler-unstable')) fail(`expected an euler-unstable warning, got ${warnings.join(', ') || 'none'}`)
+    if (!warnings.includes('euler-unstable'))
+      fail(`expected an euler-unstable warning, got ${warnings.join(', ') || 'none'}`)
   })
 
   add('zero steps return no voltages and the state unchanged', () =>

@@ -40,7 +40,12 @@ async function sample(counters?: () => Record<string, number>): Promise<MemorySa
     gc()
   }
   const usage = (globalThis as MaybeNode).process?.memoryUsage?.() ?? { heapUsed: 0, arrayBuffers: 0, rss: 0 }
-  return { heapUsed: usage.heapUsed, arrayBuffers: usage.arrayBuffers, rss: usage.rss, counters: counters?.() ?? {} }
+  return {
+    heapUsed: usage.heapUsed,
+    arrayBuffers: usage.arrayBuffers,
+    rss: usage.rss,
+    counters: counters?.() ?? {},
+  }
 }
 
 /**

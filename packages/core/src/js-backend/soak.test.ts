@@ -9,6 +9,8 @@ describe('js soak', () => {
     // state per step would be 50 MB).
     expect(growth(report.stepping)).toBeLessThan(8 * 2 ** 20)
     expect(growth(report.layerChurn)).toBeLessThan(8 * 2 ** 20)
-    console.log(JSON.stringify({ soak: report.backend, stepping: report.stepping, layerChurn: report.layerChurn }))
+    console.log(
+      JSON.stringify({ soak: report.backend, stepping: report.stepping, layerChurn: report.layerChurn }),
+    )
   }, 120_000)
 })
