@@ -55,7 +55,8 @@ export const benchHelp: CommandHelp = {
     'figures stand beside, measured on another machine. Writes DATE-HOST.json/.md/.svg to --out (default\n' +
     'benchmarks/results/) and the calibration `auto` uses to ~/.cache/leaky/calibration.json\n' +
     "($LEAKY_CACHE_DIR or $XDG_CACHE_HOME/leaky). --quick shortens T (and weighted-1024's batch) and\n" +
-    'repeats less, to finish in well under a minute; the output says what it scaled.',
+    'repeats less, to finish in well under a minute; the output says what it scaled. Exit 1 if a backend\n' +
+    'gave wrong answers.',
   examples: [
     'leaky bench --quick',
     'leaky bench --workload ff-1e5,step-1e3 --backend js,node-cpu',

@@ -47,10 +47,12 @@ const costs = (
 /**
  * Built-in defaults: conservative guesses for a 2-core machine of the kind this project is built on,
  * and an unknown GPU. They only decide `auto` until `leaky bench` replaces them with measurements
- * (useCalibration). js: measured ~3e8 neuron-steps/s in a run, ~2e-6 s (run) and ~2e-5 s for a
- * 1000-neuron step, ~4e8 flops/s for x·Wᵀ. node-cpu's small steps run the same JS loop, so its step
- * figures are js's; its runs pay an onnxruntime session call. GPUs: ~1e-4 s a call (upload, dispatch,
- * read back).
+ * (useCalibration). js ≈ 3e8 neuron-steps/s in a run and ~2e-6 s a call; node-cpu the same
+ * throughput (its small steps run the same JS loop) but ~2e-5 s for a run (an onnxruntime session
+ * call); GPUs ~1e-4 s a call (upload, dispatch, read back); web-wasm ≈ 1e8 and ~3e-5 s.
+ * flopsPerSecond (x·Wᵀ) is a guess too: pure JS measures ~4e8–1e9 here, onnxruntime's MLAS far more.
+ * On this machine class a js step() of 1000 neurons measures ~1e-5 s, above what the table
+ * predicts: the calibration is what makes small-step choices right.
  */
 export const BUILT_IN_COSTS: Readonly<Record<BackendName, BackendCost>> = {
   js: costs([2e-6, 3e8], [2e-6, 3e8], 4e8),
