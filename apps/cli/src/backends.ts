@@ -2,11 +2,38 @@ import { type BackendName, isBackendName, registeredBackends } from '@leaky/core
 import { UsageError } from './usage.js'
 
 /**
- * Every backend the CLI can run. Importing a backend package registers it; the js backend comes
- * with @leaky/core. Backend packages join this list as they land.
+ * Backend packages the CLI loads: importing one registers its backends with @leaky/core (the js
+ * backend comes with core). A package that is not installed, or fails to load (no native binary for
+ * this platform), is simply not registered; `leaky backends` then lists only what registered.
+ * The specifiers are variables so the bundler leaves them as runtime imports.
  */
-export async function loadBackends(): Promise<BackendName[]> {
-  return registeredBackends()
+const BACKEND_PACKAGES: readonly string[] = [
+  // TODO(backend-node, backend-web): add '@leaky/backend-node' (node-cpu, node-webgpu, node-cuda) and
+  // '@leaky/backend-web' (web-wasm, web-webgpu) here, and to apps/cli/package.json, when they land.
+]
+
+/** Why each package that failed to load did not load (for --debug and `leaky backends`). */
+export const packageProblems = new Map<string, string>()
+
+let loaded: Promise<BackendName[]> | undefined
+
+export async function importBackendPackage(specifier: string): Promise<boolean> {
+  try {
+    await import(specifier)
+    return true
+  } catch (error) {
+    packageProblems.set(
+      specifier,
+      error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error),
+    )
+    return false
+  }
+}
+
+/** Every backend the CLI can run: imports the backend packages once, then lists what registered. */
+export async function loadBackends(packages: readonly string[] = BACKEND_PACKAGES): Promise<BackendName[]> {
+  loaded ??= Promise.all(packages.map(importBackendPackage)).then(() => registeredBackends())
+  return loaded
 }
 
 /** `--backend a,b` or `all` → names, checked against what is registered. */

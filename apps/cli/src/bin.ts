@@ -1,13 +1,20 @@
 import { LeakyError } from '@leaky/core'
+import { loadCalibration } from './calibration.js'
+import { backends, backendsHelp } from './commands/backends.js'
+import { bench, benchHelp } from './commands/bench.js'
 import { demo, demoHelp } from './commands/demo.js'
+import { run, runHelp } from './commands/run.js'
 import { verify, verifyHelp } from './commands/verify.js'
 import { type CommandHelp, UsageError } from './usage.js'
 
 type Command = { readonly run: (args: string[]) => Promise<number>; readonly help: CommandHelp }
 
 const commands: Record<string, Command> = {
-  demo: { run: demo, help: demoHelp },
+  backends: { run: backends, help: backendsHelp },
+  run: { run, help: runHelp },
   verify: { run: verify, help: verifyHelp },
+  bench: { run: bench, help: benchHelp },
+  demo: { run: demo, help: demoHelp },
 }
 
 const USAGE = `usage: leaky <command> [options]   (leaky <command> --help for its options)
@@ -28,6 +35,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = commands[name]
   try {
+    // What `leaky bench` measured decides `auto` in every command (built-in figures until then).
+    if (command) loadCalibration()
     if (!command)
       throw new UsageError(
         `unknown command "${name}"`,

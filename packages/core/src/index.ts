@@ -1,3 +1,18 @@
+export {
+  activeCalibration,
+  type BackendCost,
+  BUILT_IN_COSTS,
+  type Calibration,
+  type CostFigures,
+  costModelRanker,
+  describeWorkload,
+  type Estimate,
+  estimate,
+  explainSelection,
+  parseCalibration,
+  rankBackends,
+  useCalibration,
+} from './backend/auto.js'
 export { BaseLayer, type StartState } from './backend/base-layer.js'
 export {
   type AutoRanker,
@@ -77,7 +92,10 @@ export {
   zeros,
 } from './tensor/tensor.js'
 
+import { useCalibration } from './backend/auto.js'
 import { registerJsBackend } from './js-backend/js-backend.js'
 
-// Importing core makes the js backend selectable, as importing a backend package registers its own.
+// Importing core makes the js backend selectable, as importing a backend package registers its own,
+// and makes `auto` rank by the built-in cost model until a calibration is installed.
 registerJsBackend()
+useCalibration(undefined)

@@ -1,0 +1,447 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { cpus, hostname, totalmem } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import {
+  findWorkload,
+  makeWorkload,
+  measure,
+  measureCLimit,
+  NORSE_MACHINE,
+  neuronSteps,
+  norseFigures,
+  type Timing,
+  WORKLOADS,
+  type Workload,
+} from '@leaky/benchmarks'
+import {
+  type Backend,
+  type BackendCost,
+  type BackendName,
+  BUILT_IN_COSTS,
+  getBackend,
+  type Layer,
+  relativeError,
+  type StateHandle,
+  type Tensor,
+  whyUnavailable,
+} from '@leaky/core'
+import { parseBackendList } from '../backends.js'
+import { Progress } from '../bench/progress.js'
+import {
+  type BenchMachine,
+  type BenchReport,
+  type BenchWorkloadInfo,
+  type CLimitRow,
+  type NorseRow,
+  notes,
+  type ResultRow,
+  sci,
+  tableRows,
+  toMarkdown,
+  toSvg,
+} from '../bench/report.js'
+import { calibrationPath, writeCalibration } from '../calibration.js'
+import { formatTable } from '../table.js'
+import { type CommandHelp, formatHelp, parseFlags, UsageError } from '../usage.js'
+
+export const benchHelp: CommandHelp = {
+  usage: 'leaky bench [--quick] [--workload NAME[,NAME]] [--backend NAME[,NAME]|all] [--json] [--out DIR]',
+  description:
+    `Runs the anchor workloads (${WORKLOADS.map((w) => w.name).join(', ')}) on every available\n` +
+    'backend: each checked against the js backend first (a wrong backend is reported wrong, never fast),\n' +
+    'then a warm-up and several timed repetitions (median, min – max). The C limit (li_roofline.c,\n' +
+    "compiled and run in the same invocation) is the yardstick: every figure is also a ratio to it. Norse's\n" +
+    'figures stand beside, measured on another machine. Writes DATE-HOST.json/.md/.svg to --out (default\n' +
+    'benchmarks/results/) and the calibration `auto` uses to ~/.cache/leaky/calibration.json\n' +
+    "($LEAKY_CACHE_DIR or $XDG_CACHE_HOME/leaky). --quick shortens T (and weighted-1024's batch) and\n" +
+    'repeats less, to finish in well under a minute; the output says what it scaled. Exit 1 if a backend\n' +
+    'gave wrong answers.',
+  examples: [
+    'leaky bench --quick',
+    'leaky bench --workload ff-1e5,step-1e3 --backend js,node-cpu',
+    'leaky bench --quick --json --out /tmp/bench > bench.json',
+  ],
+}
+
+/** --quick: the same shapes with fewer steps (and a smaller batch where x·Wᵀ in JS would take seconds). */
+const QUICK: Record<string, { steps?: number; batch?: number }> = {
+  'ff-1e5': { steps: 100 },
+  'ff-1e6': { steps: 20 },
+  'weighted-256': { steps: 20 },
+  'weighted-1024': { steps: 2, batch: 32 },
+}
+
+/** Steps of the reduced copy every backend's output is checked on against js. */
+const CHECK_STEPS = 16
+
+function scale(w: Workload, quick: boolean): { w: Workload; scaled: string | null } {
+  const q = quick ? QUICK[w.name] : undefined
+  if (!q) return { w, scaled: null }
+  const steps = q.steps ?? w.steps
+  const batch = q.batch ?? w.batch
+  const what = [
+    steps !== w.steps ? `T=${steps} (full: ${w.steps})` : '',
+    batch !== w.batch ? `batch ${batch} (full: ${w.batch})` : '',
+  ].filter(Boolean)
+  return { w: { ...w, steps, batch }, scaled: `runs at ${what.join(', ')}` }
+}
+
+function machine(): BenchMachine {
+  const cpu = cpus()
+  return {
+    host: hostname(),
+    cpu: cpu[0]?.model ?? 'unknown CPU',
+    cores: cpu.length,
+    memoryGB: Math.round(totalmem() / 2 ** 30),
+    platform: `${process.platform}-${process.arch}`,
+    node: process.versions.node,
+    date: new Date().toISOString(),
+  }
+}
+
+/** benchmarks/results of the checkout this CLI belongs to, else of the working directory. */
+function defaultOutDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  for (;;) {
+    if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return join(dir, 'benchmarks', 'results')
+    const up = dirname(dir)
+    if (up === dir) return resolve('benchmarks', 'results')
+    dir = up
+  }
+}
+
+/** The C limit for a workload, or null and what it would (not) mean. */
+function cLimitFor(w: Workload, quick: boolean): CLimitRow {
+  if (w.weighted)
+    return {
+      workload: w.name,
+      neuronStepsPerSecond: null,
+      note: 'li_roofline.c fuses only the LI update; x·Wᵀ (2·inputs flops a neuron-step) dominates here',
+    }
+  const step = w.mode === 'step'
+  const c = step
+    ? measureCLimit(1, w.neurons, { threads: 2, repetitions: quick ? 200 : 1000 })
+    : measureCLimit(w.steps, w.batch * w.neurons, { threads: 2, repetitions: quick ? 3 : 5 })
+  if ('reason' in c)
+    return { workload: w.name, neuronStepsPerSecond: null, note: `not measured: ${c.reason}` }
+  const best = Math.max(...c.byThreads)
+  const threads = c.byThreads.indexOf(best) + 1
+  return {
+    workload: w.name,
+    neuronStepsPerSecond: best,
+    note: step
+      ? `one fused C step of N=${w.neurons} (T=1, best of many, ${threads} thread${threads > 1 ? 's' : ''}, OpenMP fork/join included, no JS call): N / seconds per step`
+      : `T=${w.steps}, N=${w.batch * w.neurons}, best of 1–2 threads (${threads})`,
+  }
+}
+
+/** The first CHECK_STEPS rows of a time-first input (a view, no copy). */
+function head(input: Tensor, steps: number): Tensor {
+  const row = input.data.length / (input.shape[0] as number)
+  return { data: input.data.subarray(0, steps * row), shape: [steps, ...input.shape.slice(1)] }
+}
+
+/** Voltages of `layer` on the reduced check input: one run() for sequences, repeated step() for step latency. */
+async function checkOutput(layer: Layer, w: Workload, check: Tensor): Promise<Float32Array> {
+  if (w.mode === 'sequence') return (await layer.run(check)).voltages.data.slice()
+  const steps = check.shape[0] as number
+  const row = check.data.length / steps
+  const out = new Float32Array(check.data.length)
+  let state: StateHandle | undefined
+  for (let t = 0; t < steps; t++) {
+    const x = { data: check.data.subarray(t * row, (t + 1) * row), shape: check.shape.slice(1) }
+    const r = await layer.step(x, state)
+    out.set(r.v.data, t * row)
+    if (state && state !== r.state) state.dispose()
+    state = r.state
+  }
+  return out
+}
+
+/** Warm-up, then repetitions: a fixed few for --quick; else about 3 s of samples (3–9), one if a run takes > 10 s. */
+async function timeRuns(operation: () => Promise<unknown>, quick: boolean): Promise<Timing> {
+  const started = performance.now()
+  await operation()
+  const first = (performance.now() - started) / 1000
+  if (!quick && first > 10) {
+    return { median: first, min: first, max: first, repetitions: 1 }
+  }
+  const repetitions = quick ? 3 : Math.min(9, Math.max(3, Math.ceil(3 / Math.max(first, 1e-9))))
+  return measure(operation, { warmup: 0, repetitions })
+}
+
+interface Probe {
+  readonly runCall: number
+  readonly stepCall: number
+}
+
+/** The fixed cost of one call: run() of one step and step() on 8 neurons. */
+async function probeCalls(backend: Backend): Promise<Probe> {
+  const layer = await backend.createLayer({ neurons: 8 })
+  try {
+    const x = { data: new Float32Array(8), shape: [1, 8] }
+    const runTiming = await measure(() => layer.run(x), { warmup: 20, repetitions: 5, batch: 40 })
+    let state: StateHandle | undefined
+    const x1 = { data: x.data, shape: [8] }
+    const stepTiming = await measure(
+      async () => {
+        const r = await layer.step(x1, state)
+        if (state && state !== r.state) state.dispose()
+        state = r.state
+      },
+      { warmup: 20, repetitions: 5, batch: 40 },
+    )
+    return { runCall: runTiming.median, stepCall: stepTiming.median }
+  } finally {
+    await layer.dispose()
+  }
+}
+
+/** Turns this run's measurements into cost-model figures (see core's auto.ts); gaps keep the built-in figure. */
+function calibrate(name: BackendName, probe: Probe, rows: ResultRow[], workloads: Workload[]): BackendCost {
+  const builtIn = BUILT_IN_COSTS[name]
+  const ok = rows.filter((r) => r.backend === name && r.correct && r.secondsMedian !== null)
+  const sized = ok.map((r) => ({ r, w: workloads.find((w) => w.name === r.workload) as Workload }))
+  const rest = (seconds: number, fixed: number) => Math.max(seconds - fixed, seconds * 0.05)
+  const biggest = (list: typeof sized) => list.sort((a, b) => neuronSteps(b.w) - neuronSteps(a.w))[0]
+  const ff = biggest(sized.filter((s) => s.w.mode === 'sequence' && !s.w.weighted))
+  const seqRate = ff
+    ? neuronSteps(ff.w) / rest(ff.r.secondsMedian as number, probe.runCall)
+    : builtIn.sequence.neuronStepsPerSecond
+  const st = sized.find((s) => s.w.mode === 'step')
+  const stepRate = st
+    ? (st.w.batch * st.w.neurons) / rest(st.r.secondsMedian as number, probe.stepCall)
+    : seqRate
+  const wt = biggest(sized.filter((s) => s.w.weighted))
+  const flops = wt
+    ? (2 * neuronSteps(wt.w) * wt.w.inputs) /
+      rest(wt.r.secondsMedian as number, probe.runCall + neuronSteps(wt.w) / seqRate)
+    : builtIn.sequence.flopsPerSecond
+  return {
+    sequence: { callSeconds: probe.runCall, neuronStepsPerSecond: seqRate, flopsPerSecond: flops },
+    step: { callSeconds: probe.stepCall, neuronStepsPerSecond: stepRate, flopsPerSecond: flops },
+  }
+}
+
+export async function bench(args: string[]): Promise<number> {
+  const { values } = parseFlags(
+    args,
+    {
+      quick: { type: 'boolean' },
+      workload: { type: 'string' },
+      backend: { type: 'string' },
+      json: { type: 'boolean' },
+      out: { type: 'string' },
+    },
+    benchHelp,
+  )
+  if (values.help) {
+    process.stdout.write(formatHelp(benchHelp))
+    return 0
+  }
+  const quick = values.quick ?? false
+  const selected = (values.workload?.split(',') ?? WORKLOADS.map((w) => w.name)).map((n) => {
+    const w = findWorkload(n.trim())
+    if (!w)
+      throw new UsageError(
+        `unknown workload "${n}" (known: ${WORKLOADS.map((k) => k.name).join(', ')})`,
+        benchHelp.usage,
+      )
+    return scale(w, quick)
+  })
+  const names = await parseBackendList(values.backend, benchHelp.usage)
+  const outDir = values.out ?? defaultOutDir()
+
+  const available: BackendName[] = []
+  const unavailable: { backend: string; reason: string }[] = []
+  for (const name of names) {
+    const reason = await whyUnavailable(name)
+    if (reason === undefined) available.push(name)
+    else unavailable.push({ backend: name, reason })
+  }
+  const progress = new Progress(selected.length * (available.length + 1) + available.length)
+  const results: ResultRow[] = []
+  const cLimit: CLimitRow[] = []
+  const js = await getBackend('js')
+
+  for (const { w } of selected) {
+    progress.start(`${w.name}: C limit`)
+    const limit = cLimitFor(w, quick)
+    cLimit.push(limit)
+    progress.finish()
+    const { spec, input } = makeWorkload(
+      w.mode === 'step' ? { ...w, mode: 'sequence', steps: CHECK_STEPS } : w,
+    )
+    const check = head(input, Math.min(CHECK_STEPS, w.mode === 'step' ? CHECK_STEPS : w.steps))
+    const stepInput =
+      w.mode === 'step'
+        ? { data: check.data.subarray(0, w.batch * w.inputs), shape: check.shape.slice(1) }
+        : undefined
+    const jsLayer = await js.createLayer(spec)
+    const reference = await checkOutput(jsLayer, { ...w, mode: 'sequence' }, check)
+    await jsLayer.dispose()
+    // One output buffer for every backend and repetition (ff-1e6 at T=200 is 800 MB of voltages).
+    const output = w.mode === 'sequence' ? new Float32Array(neuronSteps(w)) : undefined
+
+    for (const name of available) {
+      progress.start(`${w.name} on ${name}`)
+      const row = await benchOne(
+        await getBackend(name),
+        w,
+        spec,
+        input,
+        check,
+        reference,
+        output,
+        stepInput,
+        quick,
+      )
+      const c = limit.neuronStepsPerSecond
+      results.push({
+        ...row,
+        workload: w.name,
+        backend: name,
+        ratioToCLimit: c && row.neuronStepsPerSecond !== null ? row.neuronStepsPerSecond / c : null,
+      })
+      progress.finish()
+    }
+  }
+
+  const costs: Record<string, BackendCost> = {}
+  for (const name of available) {
+    progress.start(`${name}: per-call cost`)
+    try {
+      costs[name] = calibrate(
+        name,
+        await probeCalls(await getBackend(name)),
+        results,
+        selected.map((s) => s.w),
+      )
+    } catch (error) {
+      process.stderr.write(`leaky: ${name}: no calibration (${(error as Error).message.split('\n')[0]})\n`)
+    }
+    progress.finish()
+  }
+  progress.end()
+
+  const m = machine()
+  const workloads: BenchWorkloadInfo[] = selected.map(({ w, scaled }) => ({
+    name: w.name,
+    description: w.description,
+    mode: w.mode,
+    steps: w.steps,
+    batch: w.batch,
+    inputs: w.inputs,
+    neurons: w.neurons,
+    scaled,
+  }))
+  // Norse ran the full-size workloads: look its figures up by the full shape even under --quick.
+  const figures: NorseRow[] = selected.flatMap(({ w }) =>
+    norseFigures(findWorkload(w.name) ?? w).flatMap((f) => {
+      const rate = f.neuronStepsPerSecond ?? (f.secondsPerStep ? w.neurons / f.secondsPerStep : undefined)
+      return rate === undefined
+        ? []
+        : [{ workload: w.name, device: f.device, threads: f.threads, neuronStepsPerSecond: rate }]
+    }),
+  )
+  const report: BenchReport = {
+    machine: m,
+    quick,
+    workloads,
+    cLimit,
+    results,
+    unavailable,
+    norse: {
+      note: "Norse's figures, measured on another machine (full-size workloads), for reference only",
+      machine: NORSE_MACHINE,
+      figures,
+    },
+  }
+
+  mkdirSync(outDir, { recursive: true })
+  const base = join(outDir, `${m.date.slice(0, 10)}-${m.host.replace(/[^A-Za-z0-9._-]/g, '_')}`)
+  writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`)
+  writeFileSync(`${base}.md`, toMarkdown(report))
+  writeFileSync(`${base}.svg`, toSvg(report))
+  const calibrationFile = calibrationPath()
+  if (Object.keys(costs).length > 0)
+    writeCalibration({ version: 1, host: m.host, createdAt: m.date, backends: costs }, calibrationFile)
+
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
+  } else {
+    const { header, rows } = tableRows(report)
+    process.stdout.write(
+      `${m.cpu}, ${m.cores} cores, Node ${m.node}${quick ? ' — --quick' : ''}\n\n${formatTable(header, rows)}\n\n` +
+        `${notes(report).join('\n')}\n\nwrote ${base}.json, .md, .svg; calibration for auto: ${calibrationFile}\n`,
+    )
+  }
+  process.stderr.write(`leaky bench: wrote ${base}.{json,md,svg} and ${calibrationFile}\n`)
+  return results.every((r) => r.correct) ? 0 : 1
+}
+
+type Measured = Omit<ResultRow, 'workload' | 'backend' | 'ratioToCLimit'>
+
+async function benchOne(
+  backend: Backend,
+  w: Workload,
+  spec: Parameters<Backend['createLayer']>[0],
+  input: Tensor,
+  check: Tensor,
+  reference: Float32Array,
+  output: Float32Array | undefined,
+  stepInput: Tensor | undefined,
+  quick: boolean,
+): Promise<Measured> {
+  const none = {
+    neuronStepsPerSecond: null,
+    secondsMedian: null,
+    secondsMin: null,
+    secondsMax: null,
+    repetitions: 0,
+  }
+  let layer: Layer | undefined
+  try {
+    layer = await backend.createLayer(spec)
+    const error = relativeError(await checkOutput(layer, w, check), reference)
+    const tolerance = w.mode === 'step' ? layer.tolerance.step : layer.tolerance.run
+    if (!(error <= tolerance))
+      return { ...none, correct: false, error, note: `wrong: error ${sci(error, 1)} > ${sci(tolerance, 0)}` }
+    let timing: Timing
+    let rate: number
+    if (w.mode === 'step') {
+      const x = stepInput as Tensor
+      const l = layer
+      let state: StateHandle | undefined
+      const batch = quick ? 200 : 2000
+      timing = await measure(
+        async () => {
+          const r = await l.step(x, state)
+          if (state && state !== r.state) state.dispose()
+          state = r.state
+        },
+        { warmup: batch, repetitions: quick ? 5 : 9, batch },
+      )
+      rate = (w.batch * w.neurons) / timing.median
+    } else {
+      const l = layer
+      timing = await timeRuns(() => l.run(input, undefined, { output }), quick)
+      rate = neuronSteps(w) / timing.median
+    }
+    return {
+      correct: true,
+      error,
+      neuronStepsPerSecond: rate,
+      secondsMedian: timing.median,
+      secondsMin: timing.min,
+      secondsMax: timing.max,
+      repetitions: timing.repetitions,
+    }
+  } catch (error) {
+    const message = (error as Error).message?.split('\n')[0] ?? String(error)
+    return { ...none, correct: false, error: Number.POSITIVE_INFINITY, note: `failed: ${message}` }
+  } finally {
+    await layer?.dispose()
+  }
+}

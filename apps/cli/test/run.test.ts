@@ -1,0 +1,156 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { relativeError } from '@leaky/core'
+import { describe, expect, it } from 'vitest'
+import { readArray } from '../src/io.js'
+import { goldenFile, leaky } from './run-cli.js'
+
+type T = { shape: number[]; data: number[] }
+type Case = {
+  name: string
+  dt: number
+  p: Record<string, T>
+  input: T
+  weights?: T
+  v0: T
+  i0: T
+  outputs: T
+  final: { v: T; i: T }
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'leaky-run-'))
+const cases = new Map(
+  (JSON.parse(readFileSync(goldenFile, 'utf8')) as { cases: Case[] }).cases.map((c) => [c.name, c]),
+)
+const golden = (name: string) => cases.get(name) as Case
+const f32 = (t: T) => Float32Array.from(t.data)
+
+/** A .npy as numpy.save writes it (v1 header padded to 64 bytes), float64 so the reader rounds. */
+function writeNpy64(path: string, t: T): void {
+  const tuple = t.shape.length === 1 ? `(${t.shape[0]},)` : `(${t.shape.join(', ')})`
+  let header = `{'descr': '<f8', 'fortran_order': False, 'shape': ${tuple}, }`
+  header += `${' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64)}\n`
+  const head = Buffer.alloc(10 + header.length)
+  head.write('\x93NUMPY', 0, 'latin1')
+  head[6] = 1
+  head.writeUInt16LE(header.length, 8)
+  head.write(header, 10, 'latin1')
+  writeFileSync(path, Buffer.concat([head, Buffer.from(Float64Array.from(t.data).buffer)]))
+}
+
+describe('leaky run', () => {
+  it('reproduces a golden case from JSON input (default state and parameters)', () => {
+    const c = golden('ff_random_input')
+    writeFileSync(join(scratch, 'x.json'), JSON.stringify(c.input))
+    const r = leaky(
+      'run',
+      '--input',
+      join(scratch, 'x.json'),
+      '--out',
+      join(scratch, 'v.json'),
+      '--backend',
+      'js',
+    )
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/\[200, 37\] voltages from js/)
+    const out = JSON.parse(readFileSync(join(scratch, 'v.json'), 'utf8'))
+    expect(out.voltages.shape).toEqual(c.outputs.shape)
+    expect(relativeError(Float32Array.from(out.voltages.data), f32(c.outputs))).toBeLessThanOrEqual(1e-5)
+    expect(relativeError(Float32Array.from(out.state.i.data), f32(c.final.i))).toBeLessThanOrEqual(1e-5)
+    expect(out.states).toBeUndefined()
+  })
+  it('reproduces a weighted golden case from float64 .npy input and weights, to .npy, with auto', () => {
+    const c = golden('w_norse_test')
+    writeNpy64(join(scratch, 'wx.npy'), c.input)
+    writeNpy64(join(scratch, 'w.npy'), c.weights as T)
+    const out = join(scratch, 'wv.npy')
+    const r = leaky(
+      'run',
+      '--input',
+      join(scratch, 'wx.npy'),
+      '--weights',
+      join(scratch, 'w.npy'),
+      '--out',
+      out,
+      '--record-states',
+    )
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/\(auto\)/)
+    const v = readArray(out)
+    expect(v.shape).toEqual(c.outputs.shape)
+    expect(relativeError(v.data, f32(c.outputs))).toBeLessThanOrEqual(1e-5)
+    expect(readArray(join(scratch, 'wv.i.npy')).shape).toEqual(c.outputs.shape)
+    const state = JSON.parse(readFileSync(join(scratch, 'wv.state.json'), 'utf8'))
+    expect(relativeError(Float32Array.from(state.v.data), f32(c.final.v))).toBeLessThanOrEqual(1e-5)
+  })
+  it('takes per-neuron --params (Norse names), --dt and an initial --state', () => {
+    const c = golden('ff_per_neuron_params')
+    writeFileSync(join(scratch, 'p.json'), JSON.stringify(c.p))
+    writeFileSync(join(scratch, 'px.json'), JSON.stringify(c.input))
+    writeFileSync(join(scratch, 's.json'), JSON.stringify({ v: c.v0, i: c.i0 }))
+    const args = [
+      '--input',
+      join(scratch, 'px.json'),
+      '--params',
+      join(scratch, 'p.json'),
+      '--dt',
+      String(c.dt),
+    ]
+    const r = leaky(
+      'run',
+      ...args,
+      '--state',
+      join(scratch, 's.json'),
+      '--out',
+      join(scratch, 'pv.json'),
+      '--record-states',
+    )
+    expect(r.code).toBe(0)
+    const out = JSON.parse(readFileSync(join(scratch, 'pv.json'), 'utf8'))
+    expect(relativeError(Float32Array.from(out.voltages.data), f32(c.outputs))).toBeLessThanOrEqual(1e-5)
+    expect(out.states.i.shape).toEqual(c.outputs.shape)
+    // A scalar flag overrides the file: the answer changes.
+    const o = leaky(
+      'run',
+      ...args,
+      '--state',
+      join(scratch, 's.json'),
+      '--tau-mem-inv',
+      '5',
+      '--out',
+      join(scratch, 'o.json'),
+    )
+    expect(o.code).toBe(0)
+    const changed = JSON.parse(readFileSync(join(scratch, 'o.json'), 'utf8'))
+    expect(relativeError(Float32Array.from(changed.voltages.data), f32(c.outputs))).toBeGreaterThan(1e-3)
+  })
+  it.each([
+    ['no --input', ['--out', 'v.json'], /--input FILE is required/],
+    ['a bad --out extension', ['--input', 'x.json', '--out', 'v.csv'], /--out must end in .npy or .json/],
+    ['a non-number --dt', ['--input', 'x.json', '--out', 'v.json', '--dt', 'fast'], /--dt takes a number/],
+    ['an unknown flag', ['--input', 'x.json', '--out', 'v.json', '--gpu'], /Unknown option/],
+  ])('%s: usage line, exit 2', (_, args, message) => {
+    const r = leaky('run', ...args)
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(message)
+    expect(r.stderr).toMatch(/^usage: leaky run/m)
+  })
+  it.each([
+    ['a missing input', ['--input', '/no/such.npy'], /cannot read \/no\/such.npy: ENOENT/],
+    [
+      'input columns that do not match the weights',
+      ['--input', 'X', '--weights', 'W'],
+      /input must be time-first \[T, ...batch, 5\], got \[3, 4\]/,
+    ],
+  ])('%s: one line on stderr, exit 2, no stack trace', (_, args, message) => {
+    writeFileSync(join(scratch, 'bad.json'), JSON.stringify({ shape: [3, 4], data: Array(12).fill(0) }))
+    writeFileSync(join(scratch, 'w45.json'), JSON.stringify({ shape: [4, 5], data: Array(20).fill(0) }))
+    const files: Record<string, string> = { X: join(scratch, 'bad.json'), W: join(scratch, 'w45.json') }
+    const resolved = args.map((a) => files[a] ?? a)
+    const r = leaky('run', ...resolved, '--out', join(scratch, 'never.json'))
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(message)
+    expect(r.stderr.trim().split('\n')).toHaveLength(1)
+  })
+})
