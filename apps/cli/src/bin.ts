@@ -1,5 +1,6 @@
 import { LeakyError } from '@leaky/core'
 import { demo, demoHelp } from './commands/demo.js'
+import { exportCommand, exportHelp } from './commands/export.js'
 import { verify, verifyHelp } from './commands/verify.js'
 import { type CommandHelp, UsageError } from './usage.js'
 
@@ -7,6 +8,7 @@ type Command = { readonly run: (args: string[]) => Promise<number>; readonly hel
 
 const commands: Record<string, Command> = {
   demo: { run: demo, help: demoHelp },
+  export: { run: exportCommand, help: exportHelp },
   verify: { run: verify, help: verifyHelp },
 }
 
