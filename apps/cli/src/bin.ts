@@ -3,6 +3,7 @@ import { loadCalibration } from './calibration.js'
 import { backends, backendsHelp } from './commands/backends.js'
 import { bench, benchHelp } from './commands/bench.js'
 import { demo, demoHelp } from './commands/demo.js'
+import { exportCommand, exportHelp } from './commands/export.js'
 import { run, runHelp } from './commands/run.js'
 import { verify, verifyHelp } from './commands/verify.js'
 import { type CommandHelp, UsageError } from './usage.js'
@@ -12,6 +13,7 @@ type Command = { readonly run: (args: string[]) => Promise<number>; readonly hel
 const commands: Record<string, Command> = {
   backends: { run: backends, help: backendsHelp },
   run: { run, help: runHelp },
+  export: { run: exportCommand, help: exportHelp },
   verify: { run: verify, help: verifyHelp },
   bench: { run: bench, help: benchHelp },
   demo: { run: demo, help: demoHelp },

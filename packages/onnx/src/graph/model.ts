@@ -1,0 +1,28 @@
+/** Wraps a graph into an ONNX ModelProto and encodes it to the bytes onnxruntime loads. */
+import { IR_VERSION, OPSET_VERSION, PRODUCER_NAME, PRODUCER_VERSION } from '../versions.js'
+import type { GraphBuilder } from './graph-builder.js'
+import { type onnx, proto } from './proto.js'
+
+/** Encodes `graph` as an ONNX model (default domain at {@link OPSET_VERSION}, IR {@link IR_VERSION}). */
+export function encodeModel(
+  graph: GraphBuilder | onnx.IGraphProto,
+  docString = '',
+  metadata: Readonly<Record<string, string>> = {},
+): Uint8Array {
+  const model: onnx.IModelProto = {
+    irVersion: IR_VERSION,
+    opsetImport: [{ domain: '', version: OPSET_VERSION }],
+    producerName: PRODUCER_NAME,
+    producerVersion: PRODUCER_VERSION,
+    docString,
+    graph:
+      'build' in graph && typeof graph.build === 'function' ? graph.build() : (graph as onnx.IGraphProto),
+    metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
+  }
+  return proto.ModelProto.encode(model).finish()
+}
+
+/** Decodes model bytes (for inspection and tests: node types, opset, I/O). */
+export function decodeModel(bytes: Uint8Array): onnx.ModelProto {
+  return proto.ModelProto.decode(bytes)
+}
