@@ -8,8 +8,8 @@ import { UsageError } from './usage.js'
  * The specifiers are variables so the bundler leaves them as runtime imports.
  */
 const BACKEND_PACKAGES: readonly string[] = [
-  // TODO(backend-node, backend-web): add '@leaky/backend-node' (node-cpu, node-webgpu, node-cuda) and
-  // '@leaky/backend-web' (web-wasm, web-webgpu) here, and to apps/cli/package.json, when they land.
+  '@leaky/backend-node', // node-cpu, node-webgpu, node-cuda
+  // TODO(backend-web): '@leaky/backend-web' (web-wasm, web-webgpu) when it lands.
 ]
 
 /** Why each package that failed to load did not load (for --debug and `leaky backends`). */

@@ -1,4 +1,11 @@
-import { type Backend, BackendUnavailableError, type Layer, type LayerSpec, registerBackend, resolveSpec } from '@leaky/core'
+import {
+  type Backend,
+  BackendUnavailableError,
+  type Layer,
+  type LayerSpec,
+  registerBackend,
+  resolveSpec,
+} from '@leaky/core'
 import { BACKEND_OF, type Device, probe } from './devices.js'
 import { NodeLayer } from './layer.js'
 

@@ -9,7 +9,11 @@ import { ort } from './ort.js'
 /** The onnxruntime-node execution providers leaky drives, one backend each. */
 export type Device = 'cpu' | 'webgpu' | 'cuda'
 
-export const BACKEND_OF: Record<Device, BackendName> = { cpu: 'node-cpu', webgpu: 'node-webgpu', cuda: 'node-cuda' }
+export const BACKEND_OF: Record<Device, BackendName> = {
+  cpu: 'node-cpu',
+  webgpu: 'node-webgpu',
+  cuda: 'node-cuda',
+}
 
 /** onnxruntime-node's native folder: where the optional CUDA provider libraries land. */
 function nativeDir(): string {
@@ -58,19 +62,29 @@ async function probeOnce(device: Device): Promise<Availability> {
     } catch (error) {
       return { ok: false, reason: `onnxruntime-node is not installed: ${(error as Error).message}` }
     }
-    if (!existsSync(join(dir, 'libonnxruntime_providers_cuda.so')) && !existsSync(join(dir, 'onnxruntime_providers_cuda.dll'))) {
+    if (
+      !existsSync(join(dir, 'libonnxruntime_providers_cuda.so')) &&
+      !existsSync(join(dir, 'onnxruntime_providers_cuda.dll'))
+    ) {
       return { ok: false, reason: `the CUDA execution provider is not installed: ${CUDA_HOW}` }
     }
   }
   try {
     const { bytes } = layerModel(resolveSpec({ neurons: 4 }), { graph: 'step' })
-    const session = await ort.InferenceSession.create(bytes, { ...providerOptions(device), logSeverityLevel: 4 })
+    const session = await ort.InferenceSession.create(bytes, {
+      ...providerOptions(device),
+      logSeverityLevel: 4,
+    })
     await session.release()
     return { ok: true }
   } catch (error) {
-    const message = String((error as Error).message ?? error).trim().split('\n')[0] ?? ''
+    const message =
+      String((error as Error).message ?? error)
+        .trim()
+        .split('\n')[0] ?? ''
     if (device === 'webgpu') return { ok: false, reason: `${WEBGPU_HOW} (onnxruntime: ${message})` }
-    if (device === 'cuda') return { ok: false, reason: `the CUDA execution provider failed to start: ${message}. ${CUDA_HOW}` }
+    if (device === 'cuda')
+      return { ok: false, reason: `the CUDA execution provider failed to start: ${message}. ${CUDA_HOW}` }
     return { ok: false, reason: `onnxruntime-node could not create a CPU session: ${message}` }
   }
 }

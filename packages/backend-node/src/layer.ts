@@ -1,7 +1,7 @@
 import {
   advance,
-  BaseLayer,
   type BackendName,
+  BaseLayer,
   type LIState,
   type ResolvedLayerSpec,
   type RunOptions,
@@ -24,7 +24,9 @@ import { acquireSession, releaseSession, type SessionRequest } from './sessions.
  * session step). On WebGPU the current `i` stays a GPU buffer between steps; it is only copied out
  * when the caller reads the state.
  */
-type NodeState = { readonly kind: 'plain'; readonly state: LIState } | { readonly kind: 'ort'; readonly v: OrtTensor; readonly i: OrtTensor }
+type NodeState =
+  | { readonly kind: 'plain'; readonly state: LIState }
+  | { readonly kind: 'ort'; readonly v: OrtTensor; readonly i: OrtTensor }
 
 /**
  * Which engine runs what, from the CPU benchmark (`pnpm bench:onnx`, benchmarks/README.md): a
@@ -76,24 +78,43 @@ export class NodeLayer extends BaseLayer<NodeState> {
     const shape = stateShape(this.spec, batch)
     const work = sizeOf(shape)
     const from = await this.#feedable(start, shape)
-    if (steps === 0 || options.recordStates) return this.#runByStepping(xs, steps, batch, from, options)
-    const graph = this.sequenceGraph(work)
+    let graph = this.sequenceGraph(work)
+    // A parallel graph mixes time steps (a GEMM multiplies later inputs by zeros, and 0·Inf = NaN),
+    // so NaN/Inf would spread differently from Norse's order: such inputs take the exact path.
+    const exactOnly = graph === 'parallel' && hasNonFinite(xs.data)
+    if (exactOnly && this.#device === 'cpu') graph = 'sequence'
+    if (steps === 0 || options.recordStates || (exactOnly && graph !== 'sequence')) {
+      return this.#runByStepping(xs, steps, batch, from, options)
+    }
     const session = await this.#session({
       graph,
       batchRank: batch.length,
       work,
-      ...(graph === 'parallel' ? { steps } : {}),
+      // With batch dims the chunked graph needs shape arithmetic that GPU EPs leave to the CPU.
+      ...(graph === 'parallel'
+        ? { steps, parallel: this.#device !== 'cpu' && batch.length > 0 ? 'doubling' : 'auto' }
+        : {}),
     })
     const outShape = [steps, ...shape]
-    const result = await session.run(
-      { [SEQUENCE_IO.xs]: new ort.Tensor('float32', xs.data, xs.shape), [SEQUENCE_IO.v0]: from.v, [SEQUENCE_IO.i0]: from.i },
-      options.output
-        ? { [SEQUENCE_IO.voltages]: new ort.Tensor('float32', options.output, outShape), [SEQUENCE_IO.vFinal]: null, [SEQUENCE_IO.iFinal]: null }
-        : undefined,
-    )
+    const feeds = {
+      [SEQUENCE_IO.xs]: new ort.Tensor('float32', xs.data, xs.shape),
+      [SEQUENCE_IO.v0]: from.v,
+      [SEQUENCE_IO.i0]: from.i,
+    }
+    // A caller's output buffer is handed to onnxruntime as a pre-allocated output: no copy.
+    const result = options.output
+      ? await session.run(feeds, {
+          [SEQUENCE_IO.voltages]: new ort.Tensor('float32', options.output, outShape),
+          [SEQUENCE_IO.vFinal]: null,
+          [SEQUENCE_IO.iFinal]: null,
+        })
+      : await session.run(feeds)
     return {
       voltages: { data: options.output ?? floats(result[SEQUENCE_IO.voltages]), shape: outShape },
-      state: { v: { data: floats(result[SEQUENCE_IO.vFinal]), shape }, i: { data: floats(result[SEQUENCE_IO.iFinal]), shape } },
+      state: {
+        v: { data: floats(result[SEQUENCE_IO.vFinal]), shape },
+        i: { data: floats(result[SEQUENCE_IO.iFinal]), shape },
+      },
     }
   }
 
@@ -101,7 +122,13 @@ export class NodeLayer extends BaseLayer<NodeState> {
    * Zero steps, and `recordStates` (the sequence graphs return only the final current): step through
    * time with the step engine, collecting every state. Exact, and slower than one sequence call.
    */
-  async #runByStepping(xs: Tensor, steps: number, batch: Shape, from: { v: OrtTensor; i: OrtTensor }, options: RunOptions): Promise<RunResult> {
+  async #runByStepping(
+    xs: Tensor,
+    steps: number,
+    batch: Shape,
+    from: { v: OrtTensor; i: OrtTensor },
+    options: RunOptions,
+  ): Promise<RunResult> {
     const shape = stateShape(this.spec, batch)
     const size = sizeOf(shape)
     const outShape = [steps, ...shape]
@@ -118,20 +145,37 @@ export class NodeLayer extends BaseLayer<NodeState> {
     }
     const final = await this.readState(state, shape)
     const v = { data: voltages, shape: outShape }
-    return { voltages: v, state: final, ...(currents ? { states: { v, i: { data: currents, shape: outShape } } } : {}) }
+    return {
+      voltages: v,
+      state: final,
+      ...(currents ? { states: { v, i: { data: currents, shape: outShape } } } : {}),
+    }
   }
 
-  protected async runStep(x: Tensor, batch: Shape, start: StartState<NodeState>): Promise<{ v: Tensor; state: NodeState }> {
+  protected async runStep(
+    x: Tensor,
+    batch: Shape,
+    start: StartState<NodeState>,
+  ): Promise<{ v: Tensor; state: NodeState }> {
     const shape = stateShape(this.spec, batch)
     const work = sizeOf(shape)
     if (this.#device === 'cpu' && work <= ENGINE_LIMITS.jsStepMaxWork) {
-      const from = start.kind === 'plain' ? start.state : start.value.kind === 'plain' ? start.value.state : await this.readState(start.value, shape)
+      const from =
+        start.kind === 'plain'
+          ? start.state
+          : start.value.kind === 'plain'
+            ? start.value.state
+            : await this.readState(start.value, shape)
       const state = advance(this.spec, x, batch, from)
       return { v: state.v, state: { kind: 'plain', state } }
     }
     const session = await this.#session({ graph: 'step', batchRank: batch.length, work })
     const from = await this.#feedable(start, shape)
-    const result = await session.run({ [STEP_IO.x]: new ort.Tensor('float32', x.data, x.shape), [STEP_IO.v]: from.v, [STEP_IO.i]: from.i })
+    const result = await session.run({
+      [STEP_IO.x]: new ort.Tensor('float32', x.data, x.shape),
+      [STEP_IO.v]: from.v,
+      [STEP_IO.i]: from.i,
+    })
     const v = result[STEP_IO.vNew] as OrtTensor
     const i = result[STEP_IO.iNew] as OrtTensor
     return { v: { data: floats(v), shape }, state: { kind: 'ort', v, i } }
@@ -159,6 +203,15 @@ export class NodeLayer extends BaseLayer<NodeState> {
     const s = start.kind === 'plain' ? start.state : (start.value as { state: LIState }).state
     return { v: new ort.Tensor('float32', s.v.data, shape), i: new ort.Tensor('float32', s.i.data, shape) }
   }
+}
+
+function hasNonFinite(data: Float32Array): boolean {
+  for (let k = 0; k < data.length; k++) {
+    const x = data[k] as number
+    // x − x is 0 for every finite x and NaN for NaN and ±Inf: one test instead of two.
+    if (x - x !== 0) return true
+  }
+  return false
 }
 
 function floats(t: unknown): Float32Array {

@@ -23,7 +23,10 @@ function identity(rank: number): Promise<OrtSession> {
     const dims = Array.from({ length: rank }, (_, k) => `d${k}`)
     const x = g.input('x', dims)
     g.output('y', g.op('Identity', [x], {}, 'copy'), dims)
-    session = ort.InferenceSession.create(encodeModel(g), { ...providerOptions('webgpu'), logSeverityLevel: 3 })
+    session = ort.InferenceSession.create(encodeModel(g), {
+      ...providerOptions('webgpu'),
+      logSeverityLevel: 3,
+    })
     identities.set(rank, session)
   }
   return session

@@ -27,7 +27,9 @@ function sessionOptions(device: Device, work: number, graph: string): ort.Infere
   return {
     ...base,
     // WebGPU: a step's current stays on the GPU for the next step; v comes back (the caller asked).
-    ...(device === 'webgpu' && graph === 'step' ? { preferredOutputLocation: { i_new: 'gpu-buffer' as const } } : {}),
+    ...(device === 'webgpu' && graph === 'step'
+      ? { preferredOutputLocation: { i_new: 'gpu-buffer' as const } }
+      : {}),
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
     // Small layers: one thread, no spinning (a spinning pool burns a core between tiny calls).
@@ -68,11 +70,22 @@ export interface SessionRequest extends LayerModelOptions {
 }
 
 function keyOf(spec: ResolvedLayerSpec, r: SessionRequest): string {
-  return [r.device, r.graph, r.parallel ?? '', r.batchRank ?? 0, r.steps ?? 'T', r.work < SMALL_WORK ? 1 : 0, fingerprint(spec)].join('|')
+  return [
+    r.device,
+    r.graph,
+    r.parallel ?? '',
+    r.batchRank ?? 0,
+    r.steps ?? 'T',
+    r.work < SMALL_WORK ? 1 : 0,
+    fingerprint(spec),
+  ].join('|')
 }
 
 /** A session for the request, shared; call `releaseSession(key)` when the layer is done with it. */
-export function acquireSession(spec: ResolvedLayerSpec, request: SessionRequest): { key: string; session: Promise<OrtSession> } {
+export function acquireSession(
+  spec: ResolvedLayerSpec,
+  request: SessionRequest,
+): { key: string; session: Promise<OrtSession> } {
   const key = keyOf(spec, request)
   let entry = live.get(key)
   if (!entry) {

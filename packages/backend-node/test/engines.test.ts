@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest'
 import { ENGINE_LIMITS, liveSessionCount, NodeLayer, nodeCpuBackend, probe } from '../src/index.js'
 
 const xsOf = (steps: number, n: number) =>
-  tensor(Float32Array.from({ length: steps * n }, (_, k) => Math.sin(k * 0.37)), [steps, n])
+  tensor(
+    Float32Array.from({ length: steps * n }, (_, k) => Math.sin(k * 0.37)),
+    [steps, n],
+  )
 
 describe('node-cpu engines', () => {
   it('runs both the ONNX step session and the JS loop, with the same numbers', async () => {
@@ -17,7 +20,10 @@ describe('node-cpu engines', () => {
       const onnx = await layer.step(x)
       expect([...onnx.v.data]).toEqual([...js.v.data])
       const next = await layer.step(x, onnx.state)
-      const reference = simulate(resolveSpec({ neurons: n }), tensor(new Float32Array(2 * n).fill(0.5), [2, n]))
+      const reference = simulate(
+        resolveSpec({ neurons: n }),
+        tensor(new Float32Array(2 * n).fill(0.5), [2, n]),
+      )
       expect([...next.v.data]).toEqual([...reference.voltages.data.subarray(n)])
     } finally {
       ENGINE_LIMITS.jsStepMaxWork = saved
@@ -29,12 +35,17 @@ describe('node-cpu engines', () => {
     const layer = (await nodeCpuBackend.createLayer({ neurons: 4 })) as NodeLayer
     expect(layer.sequenceGraph(4)).toBe('parallel')
     expect(layer.sequenceGraph(ENGINE_LIMITS.chunkedMaxWork + 1)).toBe('sequence')
-    const perNeuron = (await nodeCpuBackend.createLayer({ neurons: 4, params: { vLeak: Float32Array.of(0, 1, 2, 3) } })) as NodeLayer
+    const perNeuron = (await nodeCpuBackend.createLayer({
+      neurons: 4,
+      params: { vLeak: Float32Array.of(0, 1, 2, 3) },
+    })) as NodeLayer
     expect(perNeuron.sequenceGraph(4)).toBe('sequence')
     const xs = xsOf(50, 4)
     const big = await layer.run(xs)
     const reference = simulate(resolveSpec({ neurons: 4 }), xs)
-    expect(Math.max(...big.voltages.data.map((v, k) => Math.abs(v - (reference.voltages.data[k] as number))))).toBeLessThan(1e-5)
+    expect(
+      Math.max(...big.voltages.data.map((v, k) => Math.abs(v - (reference.voltages.data[k] as number)))),
+    ).toBeLessThan(1e-5)
     await layer.dispose()
     await perNeuron.dispose()
   })

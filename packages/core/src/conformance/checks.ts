@@ -357,7 +357,7 @@ export function conformanceChecks(options: ConformanceOptions): Check[] {
           weights: { data: new Float32Array(1_000_000).fill(0.5), shape: [1_000_000, 1] },
         },
         async (layer) => {
-          // 1e5 steps × 1e6 neurons = 1e11 voltages from a 400 kB input.
+          // 1e5 steps × 1e5 neurons = 1e10 voltages (more than one array can hold) from a 400 kB input.
           await expectLeakyError('huge run', 'E_CAPACITY', () =>
             layer.run({ data: new Float32Array(100_000), shape: [100_000, 1] }),
           )
