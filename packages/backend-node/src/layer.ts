@@ -39,6 +39,8 @@ export const ENGINE_LIMITS = {
   jsStepMaxWork: 200_000,
   /** batch·N up to which a CPU sequence with scalar parameters runs the chunked parallel graph. */
   chunkedMaxWork: 20_000,
+  /** Voltages per session call of a long run (1 Mi floats = 4 MiB): bounds onnxruntime's working memory. */
+  sliceElements: 1 << 20,
 }
 
 export class NodeLayer extends BaseLayer<NodeState> {
@@ -86,35 +88,45 @@ export class NodeLayer extends BaseLayer<NodeState> {
     if (steps === 0 || options.recordStates || (exactOnly && graph !== 'sequence')) {
       return this.#runByStepping(xs, steps, batch, from, options)
     }
-    const session = await this.#session({
-      graph,
-      batchRank: batch.length,
-      work,
-      // With batch dims the chunked graph needs shape arithmetic that GPU EPs leave to the CPU.
-      ...(graph === 'parallel'
-        ? { steps, parallel: this.#device !== 'cpu' && batch.length > 0 ? 'doubling' : 'auto' }
-        : {}),
-    })
-    const outShape = [steps, ...shape]
-    const feeds = {
-      [SEQUENCE_IO.xs]: new ort.Tensor('float32', xs.data, xs.shape),
-      [SEQUENCE_IO.v0]: from.v,
-      [SEQUENCE_IO.i0]: from.i,
-    }
-    // A caller's output buffer is handed to onnxruntime as a pre-allocated output: no copy.
-    const result = options.output
-      ? await session.run(feeds, {
-          [SEQUENCE_IO.voltages]: new ort.Tensor('float32', options.output, outShape),
+    // Time is cut into slices of about SLICE_ELEMENTS voltages: onnxruntime's working memory (Scan
+    // keeps its own copy of the output; the parallel graphs hold several [T, N] intermediates) is then
+    // bounded by a slice, not the sequence. A slice costs one more session call (~20 µs).
+    const sliceSteps = Math.max(1, Math.min(steps, Math.floor(ENGINE_LIMITS.sliceElements / work)))
+    const inSize = xs.data.length / steps
+    const voltages = options.output ?? new Float32Array(steps * work)
+    let v = from.v
+    let i = from.i
+    for (let t0 = 0; t0 < steps; t0 += sliceSteps) {
+      const n = Math.min(sliceSteps, steps - t0)
+      const session = await this.#session({
+        graph,
+        batchRank: batch.length,
+        work,
+        // With batch dims the chunked graph needs shape arithmetic that GPU EPs leave to the CPU.
+        ...(graph === 'parallel'
+          ? { steps: n, parallel: this.#device !== 'cpu' && batch.length > 0 ? 'doubling' : 'auto' }
+          : {}),
+      })
+      // Voltages go straight into the JS output, handed to onnxruntime as a pre-allocated output;
+      // otherwise it allocates natively and copies into JS.
+      const result = await session.run(
+        {
+          [SEQUENCE_IO.xs]: new ort.Tensor('float32', xs.data.subarray(t0 * inSize, (t0 + n) * inSize), [n, ...xs.shape.slice(1)]),
+          [SEQUENCE_IO.v0]: v,
+          [SEQUENCE_IO.i0]: i,
+        },
+        {
+          [SEQUENCE_IO.voltages]: new ort.Tensor('float32', voltages.subarray(t0 * work, (t0 + n) * work), [n, ...shape]),
           [SEQUENCE_IO.vFinal]: null,
           [SEQUENCE_IO.iFinal]: null,
-        })
-      : await session.run(feeds)
+        },
+      )
+      v = result[SEQUENCE_IO.vFinal] as OrtTensor
+      i = result[SEQUENCE_IO.iFinal] as OrtTensor
+    }
     return {
-      voltages: { data: options.output ?? floats(result[SEQUENCE_IO.voltages]), shape: outShape },
-      state: {
-        v: { data: floats(result[SEQUENCE_IO.vFinal]), shape },
-        i: { data: floats(result[SEQUENCE_IO.iFinal]), shape },
-      },
+      voltages: { data: voltages, shape: [steps, ...shape] },
+      state: { v: { data: floats(v), shape }, i: { data: floats(i), shape } },
     }
   }
 

@@ -31,6 +31,9 @@ function sessionOptions(device: Device, work: number, graph: string): ort.Infere
       ? { preferredOutputLocation: { i_new: 'gpu-buffer' as const } }
       : {}),
     graphOptimizationLevel: 'all',
+    // The arena grows by powers of two and keeps what it took; one-shot runs of large layers would
+    // hold up to twice their working memory. malloc/free per tensor costs little at these sizes.
+    enableCpuMemArena: false,
     executionMode: 'sequential',
     // Small layers: one thread, no spinning (a spinning pool burns a core between tiny calls).
     intraOpNumThreads: small ? 1 : availableParallelism(),

@@ -50,6 +50,27 @@ describe('node-cpu engines', () => {
     await perNeuron.dispose()
   })
 
+  it('cuts long runs into time slices with the state carried across, equal to one call', async () => {
+    const saved = ENGINE_LIMITS.sliceElements
+    const xs = xsOf(37, 5)
+    for (const params of [{}, { vLeak: Float32Array.of(0, 1, 2, 3, 4) }]) {
+      const layer = await nodeCpuBackend.createLayer({ neurons: 5, params })
+      const whole = await layer.run(xs)
+      ENGINE_LIMITS.sliceElements = 5 * 4 // 4 steps a slice: 10 slices, the last one short
+      try {
+        const sliced = await layer.run(xs)
+        const reference = simulate(resolveSpec({ neurons: 5, params }), xs)
+        for (const r of [whole, sliced]) {
+          expect(Math.max(...r.voltages.data.map((v, k) => Math.abs(v - (reference.voltages.data[k] as number))))).toBeLessThan(1e-5)
+          expect(Math.max(...r.state.i.data.map((v, k) => Math.abs(v - (reference.state.i.data[k] as number))))).toBeLessThan(1e-5)
+        }
+      } finally {
+        ENGINE_LIMITS.sliceElements = saved
+        await layer.dispose()
+      }
+    }
+  })
+
   it('writes into a caller-supplied output and records states exactly', async () => {
     const layer = await nodeCpuBackend.createLayer({ neurons: 3 })
     const xs = xsOf(20, 3)

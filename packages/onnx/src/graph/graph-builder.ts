@@ -184,7 +184,8 @@ export class GraphBuilder {
   ): readonly string[] {
     this.nodes.push({
       opType,
-      name: this.fresh(`${opType}_node`),
+      // Named after what it makes, so profiles read 'MatMul_x_weighted', not 'MatMul_node_7'.
+      name: this.fresh(`${opType}_${outputs[0] ?? 'node'}`),
       input: [...inputs],
       output: [...outputs],
       attribute: Object.entries(attributes).map(([k, v]) => toAttributeProto(k, v)),
