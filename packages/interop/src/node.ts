@@ -3,6 +3,10 @@
  */
 import { open, readFile, writeFile } from 'node:fs/promises'
 import type { Tensor } from '@leaky/core'
+import type { WriteOptions } from './hdf5/h5wasm.js'
+import { type DecodeOptions, decodeH5InWorker } from './hdf5/worker-client.js'
+import { type NirDocument, parseNir } from './nir/graph.js'
+import { writeNir } from './nir/io.js'
 import { type NpyArray, readNpy, writeNpy } from './npy/npy.js'
 import { type ByteSource, type NpyStream, openNpy } from './npy/stream.js'
 
@@ -44,3 +48,25 @@ export async function openNpyFile(path: string): Promise<NpyStream> {
     throw error
   }
 }
+
+/**
+ * Reads a .nir file from memory with HDF5 decoding in a worker thread: a damaged file becomes a
+ * FormatError after at most `timeoutMs`, never a hang or a crash of this process.
+ */
+export async function readNirBytes(input: Uint8Array, options: DecodeOptions = {}): Promise<NirDocument> {
+  return parseNir(await decodeH5InWorker(input, options))
+}
+
+export async function readNirFile(path: string, options: DecodeOptions = {}): Promise<NirDocument> {
+  return readNirBytes(new Uint8Array(await readFile(path)), options)
+}
+
+export async function writeNirFile(
+  path: string,
+  doc: NirDocument,
+  options: WriteOptions = {},
+): Promise<void> {
+  await writeFile(path, await writeNir(doc, options))
+}
+
+export { closeH5Worker, type DecodeOptions } from './hdf5/worker-client.js'
