@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { FormatError, UnsupportedError } from '@leaky/core'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -58,5 +59,18 @@ describe('.nir fuzz: damaged files give a FormatError, never a hang or a crash',
     await expect(readNirBytes(new TextEncoder().encode('{"nodes": []}'))).rejects.toThrow(/not an HDF5 file/)
     const npy = new Uint8Array(readFileSync(new URL('../npy/f32_3x4.npy', fixtures)))
     await expect(readNirBytes(npy)).rejects.toThrow(FormatError)
+  })
+})
+
+describe('the Node reader and process lifetime', () => {
+  it('a process that read a .nir file exits by itself (the worker thread does not keep it alive)', () => {
+    const node = new URL('../../dist/node.js', import.meta.url).href
+    const file = new URL('norse_braille.nir', fixtures).pathname
+    const script = `const m = await import(${JSON.stringify(node)}); const d = await m.readNirFile(${JSON.stringify(file)}); console.log(d.graph.nodes.length)`
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      timeout: 15_000,
+      encoding: 'utf8',
+    })
+    expect(out.trim()).toBe('7')
   })
 })

@@ -50,8 +50,11 @@ export let workerHeapBytes = 0
 export let workersStarted = 0
 
 function start(): Worker {
-  // stderr: true keeps an abort's message out of the caller's stderr; the reason goes into the error.
-  const w = new Worker(workerFile(), { stderr: true, stdout: true })
+  // Not stderr: true: piped stdio keeps the process alive even with the worker unref'd. HDF5's own
+  // diagnostics are not printed anyway (h5wasm's throwing error handler turns them into messages).
+  // A worker inherits the process's flags; --input-type (node -e scripts) is refused for a file worker.
+  const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'))
+  const w = new Worker(workerFile(), { execArgv })
   workersStarted++
   w.unref()
   return w
@@ -72,18 +75,12 @@ function decodeOnce(bytes: Uint8Array, timeoutMs: number): Promise<H5Group> {
   worker ??= start()
   const w = worker
   const id = ++nextId
-  let stderr = ''
-  const onStderr = (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-2000)
-  }
-  w.stderr.on('data', onStderr)
   return new Promise<H5Group>((resolve, reject) => {
     const done = () => {
       clearTimeout(timer)
       w.off('message', onMessage)
       w.off('error', onError)
       w.off('exit', onExit)
-      w.stderr.off('data', onStderr)
     }
     const timer = setTimeout(() => {
       done()
@@ -116,8 +113,7 @@ function decodeOnce(bytes: Uint8Array, timeoutMs: number): Promise<H5Group> {
       done()
       if (worker === w) worker = undefined
       workerHeapBytes = 0
-      const why = stderr.trim().split('\n').pop() ?? ''
-      reject(new FormatError(`HDF5: the decoder stopped on this file (exit ${code}${why ? `: ${why}` : ''})`))
+      reject(new FormatError(`HDF5: the decoder stopped on this file (exit ${code})`))
     }
     w.on('message', onMessage)
     w.on('error', onError)
