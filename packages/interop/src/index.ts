@@ -1,9 +1,11 @@
-// NumPy .npy: whole files from bytes, and time-slices streamed from any ByteSource.
-
-// NIR (.nir, HDF5 via h5wasm): documents, their summary, and the mapping onto leaky models.
+/**
+ * @leaky/interop, on bytes (browsers and Node): NumPy .npy (whole files, and time-slices streamed from
+ * a ByteSource); NIR .nir documents (HDF5 via h5wasm), their summary, and the mapping onto leaky
+ * models (chains of leaky-integrator layers, run with runModel). Files on disk and the HDF5 worker
+ * that guards against damaged files: @leaky/interop/node.
+ */
 export type { WriteOptions as NirWriteOptions } from './hdf5/h5wasm.js'
 export { simulateBox } from './model/box.js'
-// Models: chains of leaky-integrator layers, run on the pure-TS math.
 export { type LeakyModel, type ModelLayer, type NeuronModel, runModel, toLayerSpec } from './model/model.js'
 export { modelToNir, NIR_VERSION, type NirReadOptions, nirToModel } from './nir/convert.js'
 export type { NirArray, NirDocument, NirGraph, NirNode } from './nir/graph.js'
@@ -17,4 +19,4 @@ export {
 export { readNir, writeNir } from './nir/io.js'
 export type { NpyDType, NpyHeader } from './npy/header.js'
 export { type BytesLike, type NpyArray, readNpy, writeNpy } from './npy/npy.js'
-export { type ByteSource, memorySource, type NpyStream, openNpy } from './npy/stream.js'
+export { type ByteSource, blobSource, memorySource, type NpyStream, openNpy } from './npy/stream.js'

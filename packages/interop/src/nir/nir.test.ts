@@ -72,6 +72,15 @@ describe('real .nir files (Norse, Rockpool, the NIR paper)', () => {
     },
   )
 
+  it('reads gzip-compressed datasets written by HDF5 itself identically to the uncompressed file', async () => {
+    expect(
+      (expected.files['rockpool_braille_gzip.nir'] as unknown as { gzip_datasets: number }).gzip_datasets,
+    ).toBe(4)
+    const plain = await readNirFile(new URL('rockpool_braille.nir', dir).pathname)
+    const gzip = await readNirFile(new URL('rockpool_braille_gzip.nir', dir).pathname)
+    expect(gzip).toEqual(plain)
+  })
+
   it('gives input and output shapes from the parameters', async () => {
     const summary = inspectNir(await readNirFile(new URL('rockpool_braille.nir', dir).pathname))
     const shapes = Object.fromEntries(summary.nodes.map((n) => [n.path, [n.inputShape, n.outputShape]]))
@@ -102,6 +111,7 @@ describe('real .nir files (Norse, Rockpool, the NIR paper)', () => {
     ['norse_braille.nir', ['lif1.lif (CubaLIF)', 'lif2 (CubaLIF)']],
     ['rockpool_braille.nir', ['hidden/lif (CubaLIF)', 'lif2 (CubaLIF)']],
     ['nir_paper_lif_norse.nir', ['1 (LIF)']],
+    ['rockpool_braille_gzip.nir', ['hidden/lif (CubaLIF)', 'lif2 (CubaLIF)']],
   ])('%s: mapping to a model names every unsupported node', async (name, nodes) => {
     const doc = await readNirFile(new URL(name, dir).pathname)
     const error = (() => {

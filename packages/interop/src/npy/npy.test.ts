@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { FormatError, NORSE_DEFAULTS, resolveSpec, ShapeError, simulate } from '@leaky/core'
 import { describe, expect, it } from 'vitest'
 import { readNpy, writeNpy } from './npy.js'
-import { memorySource, openNpy } from './stream.js'
+import { blobSource, memorySource, openNpy } from './stream.js'
 
 const dir = new URL('../../fixtures/npy/', import.meta.url)
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(name, dir)))
@@ -107,6 +107,13 @@ describe('openNpy (streaming)', () => {
       await expect(stream.readSteps(0, 201)).rejects.toThrow(ShapeError)
       await stream.close()
     }
+  })
+
+  it('streams from a Blob (a browser File) the same rows', async () => {
+    const bytes = fixture('ff_random_input.npy')
+    const stream = await openNpy(blobSource(new Blob([bytes])))
+    const part = await stream.readSteps(10, 20)
+    expect(part.data).toEqual(readNpy(bytes).data.subarray(370, 740))
   })
 
   it('rejects a truncated file when it opens, before reading any data', async () => {

@@ -75,3 +75,13 @@ export function memorySource(bytes: Uint8Array): ByteSource {
     },
   }
 }
+
+/** A ByteSource over a Blob or File (a browser's <input type=file>): each read slices the Blob. */
+export function blobSource(blob: Blob): ByteSource {
+  return {
+    size: blob.size,
+    async read(offset, length) {
+      return new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer())
+    },
+  }
+}
