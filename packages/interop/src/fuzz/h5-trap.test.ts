@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { BackendError, FormatError } from '@leaky/core'
 import { afterAll, describe, expect, it } from 'vitest'
 import { workersStarted } from '../hdf5/worker-client.js'
-import { readNir } from '../nir/io.js'
+import { readNir, writeNir } from '../nir/io.js'
 import { closeH5Worker, readNirBytes } from '../node.js'
 
 // Its own file: the in-thread h5wasm instance is unusable after the trap, and vitest isolates files.
@@ -25,5 +25,6 @@ describe('a file that makes the WASM instance trap', () => {
     await expect(readNir(good)).resolves.toBeDefined()
     await expect(readNir(trap)).rejects.toThrow(FormatError)
     await expect(readNir(good)).rejects.toThrow(BackendError)
+    await expect(writeNir(await readNirBytes(good))).rejects.toThrow(BackendError)
   })
 })

@@ -39,6 +39,7 @@ export interface ModelLayer {
   readonly weights?: Tensor
   /** [neurons], added to x·Wᵀ at every step (NIR Affine bias); absent when zero. */
   readonly bias?: Float32Array
+  /** For 'li-box', tauSynInv is unused (NIR LI has no current; the reader puts Norse's default there). */
   readonly params: LIParameters
 }
 
