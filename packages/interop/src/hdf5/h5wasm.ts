@@ -185,6 +185,10 @@ export async function encodeH5(
   options: WriteOptions = {},
 ): Promise<Uint8Array> {
   await ready()
+  if (trapped)
+    throw new BackendError(
+      'h5wasm trapped on an earlier damaged file and cannot write in this thread: reload it',
+    )
   const name = `/leaky-write-${++counter}.h5`
   const file = new h5wasm.File(name, 'w')
   try {
