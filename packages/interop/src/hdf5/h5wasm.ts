@@ -147,7 +147,7 @@ function readDataset(d: Dataset, budget: Budget, path: string): H5Dataset {
   if (!meta.littleEndian && meta.size > 1)
     throw new FormatError(`HDF5: dataset ${path} is big-endian, which leaky does not read`)
   const v = d.value
-  const value = numbers(v, meta.type === 1)
+  const value = numbers(v)
   if (!value || value.length !== elements)
     throw new FormatError(
       `HDF5: dataset ${path} holds ${value?.length ?? 'no'} values for shape [${shape.join(', ')}]`,
@@ -157,10 +157,10 @@ function readDataset(d: Dataset, budget: Budget, path: string): H5Dataset {
   return { kind: 'dataset', dtype, shape, value }
 }
 
-function numbers(v: unknown, float: boolean): H5Numbers | undefined {
+function numbers(v: unknown): H5Numbers | undefined {
   if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return v as H5Numbers
-  // Scalars come back as JS numbers or bigints.
-  if (typeof v === 'number') return float ? Float64Array.of(v) : Float64Array.of(v)
+  // Scalars come back as JS numbers (any float, or an integer up to 32 bits) or bigints (64-bit integers).
+  if (typeof v === 'number') return Float64Array.of(v)
   if (typeof v === 'bigint') return BigInt64Array.of(v)
   return undefined
 }
