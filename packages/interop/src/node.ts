@@ -1,0 +1,72 @@
+/**
+ * Node-only helpers: files on disk. The rest of @leaky/interop works on bytes and runs in browsers too.
+ */
+import { open, readFile, writeFile } from 'node:fs/promises'
+import type { Tensor } from '@leaky/core'
+import type { WriteOptions } from './hdf5/h5wasm.js'
+import { type DecodeOptions, decodeH5InWorker } from './hdf5/worker-client.js'
+import { type NirDocument, parseNir } from './nir/graph.js'
+import { writeNir } from './nir/io.js'
+import { type NpyArray, readNpy, writeNpy } from './npy/npy.js'
+import { type ByteSource, type NpyStream, openNpy } from './npy/stream.js'
+
+export async function readNpyFile(path: string): Promise<NpyArray> {
+  return readNpy(await readFile(path))
+}
+
+export async function writeNpyFile(path: string, t: Tensor): Promise<void> {
+  await writeFile(path, writeNpy(t))
+}
+
+/** A file as a ByteSource: each read is one positioned read (fs.read with an offset) into a fresh buffer. */
+export async function fileSource(path: string): Promise<ByteSource> {
+  const handle = await open(path, 'r')
+  const { size } = await handle.stat()
+  return {
+    size,
+    async read(offset, length) {
+      const out = new Uint8Array(Math.max(0, Math.min(length, size - offset)))
+      let filled = 0
+      while (filled < out.length) {
+        const { bytesRead } = await handle.read(out, filled, out.length - filled, offset + filled)
+        if (bytesRead === 0) break
+        filled += bytesRead
+      }
+      return filled === out.length ? out : out.subarray(0, filled)
+    },
+    close: () => handle.close(),
+  }
+}
+
+/** Opens a .npy file for reading time-slices [t0, t1) without loading the whole file. */
+export async function openNpyFile(path: string): Promise<NpyStream> {
+  const source = await fileSource(path)
+  try {
+    return await openNpy(source)
+  } catch (error) {
+    await source.close?.()
+    throw error
+  }
+}
+
+/**
+ * Reads a .nir file from memory with HDF5 decoding in a worker thread: a damaged file becomes a
+ * FormatError after at most `timeoutMs`, never a hang or a crash of this process.
+ */
+export async function readNirBytes(input: Uint8Array, options: DecodeOptions = {}): Promise<NirDocument> {
+  return parseNir(await decodeH5InWorker(input, options))
+}
+
+export async function readNirFile(path: string, options: DecodeOptions = {}): Promise<NirDocument> {
+  return readNirBytes(new Uint8Array(await readFile(path)), options)
+}
+
+export async function writeNirFile(
+  path: string,
+  doc: NirDocument,
+  options: WriteOptions = {},
+): Promise<void> {
+  await writeFile(path, await writeNir(doc, options))
+}
+
+export { closeH5Worker, type DecodeOptions } from './hdf5/worker-client.js'
