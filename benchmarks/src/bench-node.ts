@@ -13,7 +13,7 @@ import { readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { ENGINE_LIMITS, NodeLayer, nodeCpuBackend } from '@leaky/backend-node'
+import { ENGINE_LIMITS, type NodeLayer, nodeCpuBackend } from '@leaky/backend-node'
 import { resolveSpec, type StateHandle } from '@leaky/core'
 import { layerModel } from '@leaky/onnx'
 import ort from 'onnxruntime-node'
@@ -35,7 +35,10 @@ async function memoryProbe(name: string): Promise<void> {
   const { spec, input } = makeWorkload(w)
   const layer = await nodeCpuBackend.createLayer(spec)
   // Warm the session on a short sequence so its one-off allocations are not counted.
-  await layer.run({ data: input.data.subarray(0, input.data.length / w.steps), shape: [1, ...input.shape.slice(1)] })
+  await layer.run({
+    data: input.data.subarray(0, input.data.length / w.steps),
+    shape: [1, ...input.shape.slice(1)],
+  })
   const before = peakRssBytes()
   const { voltages } = await layer.run(input)
   const after = peakRssBytes()
@@ -47,7 +50,10 @@ async function sequenceRate(name: string) {
   const { spec, input } = makeWorkload(w)
   const layer = (await nodeCpuBackend.createLayer(spec)) as NodeLayer
   const output = new Float32Array(neuronSteps(w))
-  const timing = await measure(() => layer.run(input, undefined, { output }), { warmup: 1, repetitions: w.neurons >= 1e5 ? 5 : 15 })
+  const timing = await measure(() => layer.run(input, undefined, { output }), {
+    warmup: 1,
+    repetitions: w.neurons >= 1e5 ? 5 : 15,
+  })
   const graph = layer.sequenceGraph(w.batch * w.neurons)
   await layer.dispose()
   return { rate: neuronSteps(w) / timing.median, timing, graph }
@@ -85,9 +91,16 @@ async function weightedProfile() {
   const graph = layer.sequenceGraph(w.batch * w.neurons)
   await layer.dispose()
   const resolved = resolveSpec(spec)
-  const { bytes } = layerModel(resolved, graph === 'parallel' ? { graph, steps: w.steps, batchRank: 1 } : { graph, batchRank: 1 })
+  const { bytes } = layerModel(
+    resolved,
+    graph === 'parallel' ? { graph, steps: w.steps, batchRank: 1 } : { graph, batchRank: 1 },
+  )
   const prefix = join(tmpdir(), `leaky-profile-${process.pid}`)
-  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], enableProfiling: true, profileFilePrefix: prefix })
+  const session = await ort.InferenceSession.create(bytes, {
+    executionProviders: ['cpu'],
+    enableProfiling: true,
+    profileFilePrefix: prefix,
+  })
   const feeds = {
     xs: new ort.Tensor('float32', input.data, input.shape),
     v0: new ort.Tensor('float32', new Float32Array(w.batch * w.neurons), [w.batch, w.neurons]),
@@ -112,7 +125,14 @@ async function weightedProfile() {
     const op = (ev as unknown as { args: { op_name: string } }).args.op_name
     byOp.set(op, (byOp.get(op) ?? 0) + ev.dur)
   }
-  return { rate: neuronSteps(w) / timing.median, seconds: timing.median, graph, outsideShare: 1 - projection / total, byOp, total }
+  return {
+    rate: neuronSteps(w) / timing.median,
+    seconds: timing.median,
+    graph,
+    outsideShare: 1 - projection / total,
+    byOp,
+    total,
+  }
 }
 
 async function main(): Promise<void> {
@@ -131,10 +151,14 @@ async function main(): Promise<void> {
   }
   const js = await stepLatency(false)
   const session = await stepLatency(true)
-  console.log(`step-1e3 node-cpu: ${(js * 1e6).toFixed(2)} µs per step (JS-loop engine); ${(session * 1e6).toFixed(2)} µs with a session call per step`)
+  console.log(
+    `step-1e3 node-cpu: ${(js * 1e6).toFixed(2)} µs per step (JS-loop engine); ${(session * 1e6).toFixed(2)} µs with a session call per step`,
+  )
 
   const p = await weightedProfile()
-  const ops = [...p.byOp.entries()].sort((a, b) => b[1] - a[1]).map(([op, us]) => `${op} ${((100 * us) / p.total).toFixed(1)}%`)
+  const ops = [...p.byOp.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([op, us]) => `${op} ${((100 * us) / p.total).toFixed(1)}%`)
   console.log(
     `weighted-256 node-cpu run (${p.graph} graph): ${e(p.rate)} neuron-steps/s, ${(p.seconds * 1e3).toFixed(1)} ms; ` +
       `x·Wᵀ is one MatMul over all T·batch rows; time outside it: ${(100 * p.outsideShare).toFixed(1)}% (kernel time by op: ${ops.join(', ')})`,
@@ -143,8 +167,13 @@ async function main(): Promise<void> {
   const self = fileURLToPath(import.meta.url)
   for (const name of ['ff-1e5', 'weighted-256']) {
     const out = execFileSync(process.execPath, [self, '--memory-probe', name], { encoding: 'utf8' })
-    const { extra, output } = JSON.parse(out.trim().split('\n').pop() as string) as { extra: number; output: number }
-    console.log(`${name.padEnd(8)} peak extra memory of run(): ${(extra / 2 ** 20).toFixed(0)} MiB = ${(extra / output).toFixed(2)} × the output (${(output / 2 ** 20).toFixed(0)} MiB)`)
+    const { extra, output } = JSON.parse(out.trim().split('\n').pop() as string) as {
+      extra: number
+      output: number
+    }
+    console.log(
+      `${name.padEnd(8)} peak extra memory of run(): ${(extra / 2 ** 20).toFixed(0)} MiB = ${(extra / output).toFixed(2)} × the output (${(output / 2 ** 20).toFixed(0)} MiB)`,
+    )
   }
 }
 

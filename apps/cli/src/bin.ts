@@ -4,6 +4,7 @@ import { backends, backendsHelp } from './commands/backends.js'
 import { bench, benchHelp } from './commands/bench.js'
 import { demo, demoHelp } from './commands/demo.js'
 import { exportCommand, exportHelp } from './commands/export.js'
+import { nir, nirHelp } from './commands/nir.js'
 import { run, runHelp } from './commands/run.js'
 import { verify, verifyHelp } from './commands/verify.js'
 import { type CommandHelp, UsageError } from './usage.js'
@@ -14,6 +15,7 @@ const commands: Record<string, Command> = {
   backends: { run: backends, help: backendsHelp },
   run: { run, help: runHelp },
   export: { run: exportCommand, help: exportHelp },
+  nir: { run: nir, help: nirHelp },
   verify: { run: verify, help: verifyHelp },
   bench: { run: bench, help: benchHelp },
   demo: { run: demo, help: demoHelp },

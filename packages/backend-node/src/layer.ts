@@ -111,12 +111,18 @@ export class NodeLayer extends BaseLayer<NodeState> {
       // otherwise it allocates natively and copies into JS.
       const result = await session.run(
         {
-          [SEQUENCE_IO.xs]: new ort.Tensor('float32', xs.data.subarray(t0 * inSize, (t0 + n) * inSize), [n, ...xs.shape.slice(1)]),
+          [SEQUENCE_IO.xs]: new ort.Tensor('float32', xs.data.subarray(t0 * inSize, (t0 + n) * inSize), [
+            n,
+            ...xs.shape.slice(1),
+          ]),
           [SEQUENCE_IO.v0]: v,
           [SEQUENCE_IO.i0]: i,
         },
         {
-          [SEQUENCE_IO.voltages]: new ort.Tensor('float32', voltages.subarray(t0 * work, (t0 + n) * work), [n, ...shape]),
+          [SEQUENCE_IO.voltages]: new ort.Tensor('float32', voltages.subarray(t0 * work, (t0 + n) * work), [
+            n,
+            ...shape,
+          ]),
           [SEQUENCE_IO.vFinal]: null,
           [SEQUENCE_IO.iFinal]: null,
         },

@@ -61,8 +61,12 @@ describe('node-cpu engines', () => {
         const sliced = await layer.run(xs)
         const reference = simulate(resolveSpec({ neurons: 5, params }), xs)
         for (const r of [whole, sliced]) {
-          expect(Math.max(...r.voltages.data.map((v, k) => Math.abs(v - (reference.voltages.data[k] as number))))).toBeLessThan(1e-5)
-          expect(Math.max(...r.state.i.data.map((v, k) => Math.abs(v - (reference.state.i.data[k] as number))))).toBeLessThan(1e-5)
+          expect(
+            Math.max(...r.voltages.data.map((v, k) => Math.abs(v - (reference.voltages.data[k] as number)))),
+          ).toBeLessThan(1e-5)
+          expect(
+            Math.max(...r.state.i.data.map((v, k) => Math.abs(v - (reference.state.i.data[k] as number)))),
+          ).toBeLessThan(1e-5)
         }
       } finally {
         ENGINE_LIMITS.sliceElements = saved

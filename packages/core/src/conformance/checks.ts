@@ -362,8 +362,7 @@ export function conformanceChecks(options: ConformanceOptions): Check[] {
             layer.run({ data: new Float32Array(500_000), shape: [500_000, 1] }),
           )
           const { voltages } = await layer.run({ data: Float32Array.of(1), shape: [1, 1] })
-          if (voltages.data.length !== 10_000)
-            fail(`after the refused run: ${voltages.data.length} voltages`)
+          if (voltages.data.length !== 10_000) fail(`after the refused run: ${voltages.data.length} voltages`)
         },
       ),
   )
