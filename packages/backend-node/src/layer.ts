@@ -17,7 +17,7 @@ import { type GraphKind, SEQUENCE_IO, STEP_IO } from '@leaky/onnx'
 import { BACKEND_OF, type Device } from './devices.js'
 import { type OrtTensor, ort } from './ort.js'
 import { readBack } from './read-back.js'
-import { acquireSession, releaseSession, type SessionRequest } from './sessions.js'
+import { acquireSession, evictSession, releaseSession, type SessionRequest } from './sessions.js'
 
 /**
  * Where a step's state lives: plain arrays (after a JS-loop step), or onnxruntime tensors (after a
@@ -63,11 +63,28 @@ export class NodeLayer extends BaseLayer<NodeState> {
     return this.spec.coefficients.scalar && work <= ENGINE_LIMITS.chunkedMaxWork ? 'parallel' : 'sequence'
   }
 
+  /** The session for a request, with `run` wrapped so that a runtime failure evicts it (see evictSession). */
   async #session(request: Omit<SessionRequest, 'device'>) {
     const { key, session } = acquireSession(this.spec, { ...request, device: this.#device })
     if (this.#sessions.has(key)) releaseSession(key)
     else this.#sessions.add(key)
-    return session
+    const s = await session
+    return {
+      run: async (feeds: Record<string, OrtTensor>, fetches?: Record<string, OrtTensor | null>) => {
+        try {
+          return await (fetches ? s.run(feeds, fetches) : s.run(feeds))
+        } catch (error) {
+          evictSession(key)
+          this.#sessions.delete(key)
+          throw error
+        }
+      },
+    }
+  }
+
+  /** The pool keys of this layer's sessions (for fault tests). */
+  get sessionKeys(): readonly string[] {
+    return [...this.#sessions]
   }
 
   protected async runSequence(

@@ -122,6 +122,22 @@ export function releaseSession(key: string): void {
   }
 }
 
+/**
+ * Forgets a session whose runtime failed (it threw mid-run, its device was lost): every layer that
+ * uses it gets a fresh one on its next call, instead of failing forever.
+ */
+export function evictSession(key: string): void {
+  const entry = live.get(key)
+  if (!entry) return
+  live.delete(key)
+  entry.session.then((s) => s.release()).catch(() => undefined)
+}
+
+/** For fault tests: the session a key names, as the pool holds it. */
+export function sessionFor(key: string): Promise<OrtSession> | undefined {
+  return live.get(key)?.session
+}
+
 /** Sessions alive now (for soak tests: must stay bounded). */
 export function liveSessionCount(): number {
   return live.size

@@ -1,6 +1,13 @@
 import { resolveSpec, simulate, tensor } from '@leaky/core'
 import { describe, expect, it } from 'vitest'
-import { ENGINE_LIMITS, liveSessionCount, NodeLayer, nodeCpuBackend, probe } from '../src/index.js'
+import {
+  ENGINE_LIMITS,
+  liveSessionCount,
+  NodeLayer,
+  nodeCpuBackend,
+  probe,
+  sessionFor,
+} from '../src/index.js'
 
 const xsOf = (steps: number, n: number) =>
   tensor(
@@ -110,6 +117,20 @@ describe('node-cuda without a GPU', () => {
     const xs = xsOf(3, 2)
     await expect(layer.run(xs)).rejects.toMatchObject({ code: 'E_BACKEND' })
     await expect(layer.run(xs)).rejects.toMatchObject({ code: 'E_BACKEND' })
+    await layer.dispose()
+  })
+})
+
+describe('faults', () => {
+  it('a session that fails mid-run leaves the layer usable: the call fails, the next one works', async () => {
+    const layer = (await nodeCpuBackend.createLayer({ neurons: 50_000 })) as NodeLayer
+    const xs = xsOf(3, 50_000)
+    const good = await layer.run(xs)
+    // Break the runtime under the layer: release its session behind its back, as a crash would.
+    for (const key of layer.sessionKeys) await (await sessionFor(key))?.release()
+    await expect(layer.run(xs)).rejects.toMatchObject({ code: 'E_BACKEND' })
+    const again = await layer.run(xs)
+    expect([...again.voltages.data.subarray(0, 10)]).toEqual([...good.voltages.data.subarray(0, 10)])
     await layer.dispose()
   })
 })

@@ -17,11 +17,13 @@ export { BaseLayer, type StartState } from './backend/base-layer.js'
 export {
   type AutoRanker,
   type BackendFactory,
+  createLayer,
   getBackend,
   registerBackend,
   registeredBackends,
   resetRegistry,
   type SelectOptions,
+  type Skipped,
   selectBackend,
   setAutoRanker,
   type Workload,

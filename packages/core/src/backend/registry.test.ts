@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { BackendUnavailableError, UnsupportedError } from '../errors/errors.js'
 import { jsBackend } from '../js-backend/js-backend.js'
 import {
+  createLayer,
   getBackend,
   registerBackend,
   registeredBackends,
@@ -58,5 +59,35 @@ describe('registry', () => {
     registerBackend('node-cuda', () => unavailable('node-cuda', 'no GPU'), 10)
     setAutoRanker((names, w) => (w && w.neurons > 100 ? names : [...names].reverse()))
     expect((await selectBackend({ workload: { neurons: 10, steps: 1 } })).name).toBe('js')
+  })
+})
+
+describe('createLayer with fallback', () => {
+  it('passes over a backend whose runtime fails to start the layer, and says so', async () => {
+    registerBackend('node-cuda', () => unavailable('node-cuda', 'no CUDA EP'), 30)
+    registerBackend(
+      'node-webgpu',
+      () => ({
+        name: 'node-webgpu',
+        available: async () => ({ ok: true }),
+        createLayer: async () => {
+          throw new Error('device lost')
+        },
+      }),
+      20,
+    )
+    registerBackend('js', () => jsBackend, 0)
+    const skipped: string[] = []
+    const layer = await createLayer(
+      { neurons: 3 },
+      { onSkip: (s) => skipped.push(`${s.backend}: ${s.reason}`) },
+    )
+    expect(layer.backend).toBe('js')
+    expect(skipped).toEqual(['node-cuda: no CUDA EP', 'node-webgpu: failed to start: device lost'])
+    await layer.dispose()
+  })
+  it('fails at once on a bad spec, whatever the backends', async () => {
+    registerBackend('js', () => jsBackend, 0)
+    await expect(createLayer({ neurons: 0 })).rejects.toMatchObject({ code: 'E_PARAMETER' })
   })
 })

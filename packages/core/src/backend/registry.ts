@@ -1,5 +1,6 @@
-import { BackendUnavailableError, UnsupportedError } from '../errors/errors.js'
-import { BACKEND_NAMES, type Backend, type BackendName, isBackendName } from './types.js'
+import { BackendUnavailableError, LeakyError, UnsupportedError } from '../errors/errors.js'
+import { type LayerSpec, resolveSpec } from '../layer/spec.js'
+import { BACKEND_NAMES, type Backend, type BackendName, isBackendName, type Layer } from './types.js'
 
 /**
  * The backend registry, after onnxruntime's js/common backend-impl.ts: backends register a factory
@@ -103,31 +104,80 @@ export function setAutoRanker(ranker: AutoRanker | undefined): void {
   autoRanker = ranker
 }
 
-/** The first available backend of the preference list; one error listing every reason if none is. */
-export async function selectBackend(options: SelectOptions = {}): Promise<Backend> {
+/** A backend passed over by selection, and why: given to `onSkip` so the caller can say so. */
+export interface Skipped {
+  readonly backend: BackendName
+  readonly reason: string
+}
+
+function candidates(options: SelectOptions): BackendName[] {
   const prefer = options.prefer ?? 'auto'
-  let order: BackendName[]
   if (prefer === 'auto') {
-    order = registeredBackends()
-    if (autoRanker) order = [...autoRanker(order, options.workload)]
-  } else {
-    order = prefer.map((name) => {
-      if (!isBackendName(name)) {
-        throw new UnsupportedError(`unknown backend "${name}"; choose from ${BACKEND_NAMES.join(', ')}`)
-      }
-      return name
-    })
+    const order = registeredBackends()
+    return autoRanker ? [...autoRanker(order, options.workload)] : order
   }
-  const reasons: { backend: string; reason: string }[] = []
-  for (const name of order) {
-    const reason = await whyUnavailable(name)
-    if (reason === undefined) return start(name)
-    reasons.push({ backend: name, reason })
-  }
-  throw new BackendUnavailableError(
+  return prefer.map((name) => {
+    if (!isBackendName(name)) {
+      throw new UnsupportedError(`unknown backend "${name}"; choose from ${BACKEND_NAMES.join(', ')}`)
+    }
+    return name
+  })
+}
+
+function noneAvailable(reasons: readonly Skipped[]): BackendUnavailableError {
+  return new BackendUnavailableError(
     `no backend is available: ${reasons.map((r) => `${r.backend}: ${r.reason}`).join('; ') || 'none registered'}`,
     reasons,
   )
+}
+
+/** The first available backend of the preference list; one error listing every reason if none is. */
+export async function selectBackend(
+  options: SelectOptions & { onSkip?: (skipped: Skipped) => void } = {},
+): Promise<Backend> {
+  const reasons: Skipped[] = []
+  for (const name of candidates(options)) {
+    const reason = await whyUnavailable(name)
+    if (reason === undefined) return start(name)
+    reasons.push({ backend: name, reason })
+    options.onSkip?.({ backend: name, reason })
+  }
+  throw noneAvailable(reasons)
+}
+
+/**
+ * A layer on the first backend of the preference list that can make it: a backend that is
+ * unavailable, or whose runtime fails to start the layer (a session that will not load, a device
+ * lost), is passed over for the next, and `onSkip` hears why. Bad specs fail at once: they would
+ * fail on every backend.
+ */
+export async function createLayer(
+  spec: LayerSpec,
+  options: SelectOptions & { onSkip?: (skipped: Skipped) => void } = {},
+): Promise<Layer> {
+  resolveSpec(spec)
+  const reasons: Skipped[] = []
+  const skip = (backend: BackendName, reason: string) => {
+    reasons.push({ backend, reason })
+    options.onSkip?.({ backend, reason })
+  }
+  for (const name of candidates(options)) {
+    const reason = await whyUnavailable(name)
+    if (reason !== undefined) {
+      skip(name, reason)
+      continue
+    }
+    try {
+      return await (await start(name)).createLayer(spec)
+    } catch (error) {
+      if (!(error instanceof LeakyError) || error.code === 'E_UNAVAILABLE' || error.code === 'E_BACKEND') {
+        skip(name, `failed to start: ${error instanceof Error ? error.message : String(error)}`)
+        continue
+      }
+      throw error
+    }
+  }
+  throw noneAvailable(reasons)
 }
 
 /** For tests: forget every registration. */

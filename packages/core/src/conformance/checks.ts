@@ -445,6 +445,41 @@ export function conformanceChecks(options: ConformanceOptions): Check[] {
     }),
   )
 
+  add('many layers with overlapping calls at once all give the js reference', async () => {
+    const rand = mulberry32(7)
+    const specs: LayerSpec[] = Array.from({ length: 12 }, (_, k) => ({
+      neurons: 3 + (k % 4),
+      ...(k % 3 === 0
+        ? {
+            weights: {
+              data: Float32Array.from({ length: (3 + (k % 4)) * 2 }, () => rand() - 0.5),
+              shape: [3 + (k % 4), 2],
+            },
+          }
+        : {}),
+    }))
+    const layers = await Promise.all(specs.map((spec) => backend.createLayer(spec)))
+    try {
+      await Promise.all(
+        layers.map(async (layer, k) => {
+          const spec = specs[k] as LayerSpec
+          const cols = spec.weights ? 2 : spec.neurons
+          const inputs = [5, 9, 2].map((steps) => ({
+            data: Float32Array.from({ length: steps * cols }, () => rand() * 2 - 1),
+            shape: [steps, cols],
+          }))
+          const results = await Promise.all(inputs.map((xs) => layer.run(xs)))
+          for (const [q, r] of results.entries()) {
+            const reference = simulate(resolveSpec(spec), inputs[q] as Tensor)
+            expectClose(`layer ${k} call ${q}`, r.voltages.data, reference.voltages.data, layer.tolerance.run)
+          }
+        }),
+      )
+    } finally {
+      await Promise.all(layers.map((l) => l.dispose()))
+    }
+  })
+
   add('a disposed layer throws DisposedError and its handles do too', async () => {
     const layer = await backend.createLayer({ neurons: 2 })
     const { state } = await layer.step({ data: Float32Array.of(1, 1), shape: [2] })
