@@ -5,6 +5,7 @@
  */
 export { mulberry32 } from '../random/mulberry32.js'
 export { relativeError } from '../tensor/compare.js'
+export { type BadInputRow, badInputTable } from './bad-input.js'
 export { type Check, type ConformanceOptions, conformanceChecks } from './checks.js'
 export { caseSpec, type GoldenCase, type GoldenFile, goldenError, parseGolden } from './golden.js'
 export { growth, type MemorySample, type SoakOptions, type SoakReport, soak } from './soak.js'
