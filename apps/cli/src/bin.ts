@@ -29,6 +29,24 @@ ${Object.entries(commands)
   .join('\n')}
 `
 
+function oneLine(message: string): string {
+  return message.replace(/\s*\n\s*/g, ' ').trim()
+}
+
+const ERRNO: Record<string, string> = {
+  ENOENT: 'no such file or folder',
+  EISDIR: 'is a folder, not a file',
+  ENOTDIR: 'a part of the path is not a folder',
+  EACCES: 'permission denied',
+  EPERM: 'not permitted',
+  ENOSPC: 'no space left on the device',
+  EROFS: 'read-only file system',
+}
+
+function describeErrno(code: string): string {
+  return ERRNO[code] ? `${ERRNO[code]} (${code})` : code
+}
+
 async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug')
   const args = argv.filter((a) => a !== '--debug')
@@ -50,12 +68,19 @@ async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (debug) console.error(error)
     if (error instanceof UsageError) {
-      process.stderr.write(`leaky: ${error.message}\nusage: ${error.usage}\n`)
+      process.stderr.write(`leaky: ${oneLine(error.message)}\nusage: ${error.usage}\n`)
       return 2
     }
     // Errors about the caller's files and values (bad golden file, bad shapes) are the caller's to fix: exit 2.
     if (error instanceof LeakyError) {
-      process.stderr.write(`leaky: ${error.message}\n`)
+      process.stderr.write(`leaky: ${oneLine(error.message)}\n`)
+      return 2
+    }
+    const fsError = error as NodeJS.ErrnoException
+    if (typeof fsError?.code === 'string' && typeof fsError.path === 'string') {
+      process.stderr.write(
+        `leaky: cannot ${fsError.syscall ?? 'use'} ${fsError.path}: ${describeErrno(fsError.code)}\n`,
+      )
       return 2
     }
     process.stderr.write(
