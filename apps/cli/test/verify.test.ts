@@ -44,7 +44,7 @@ describe('leaky verify', () => {
     ['a missing file', ['--golden', '/no/such/file.json'], /cannot read golden file/],
     ['a file that is not JSON', ['--golden', 'NOTJSON'], /not JSON/],
     ['a malformed case', ['--golden', 'MALFORMED'], /case x, kind/],
-    ['no --golden', [], /--golden FILE is required/],
+    ['no --golden', [], /--golden FILE or --bad-input is required/],
     ['an unknown flag', ['--golden', 'x', '--frobnicate'], /Unknown option/],
     ['an unknown backend', ['--golden', 'x', '--backend', 'tpu'], /unknown backend "tpu"/],
   ])('%s: one line on stderr, exit 2, no stack trace', (_, args, message) => {
