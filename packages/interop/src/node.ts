@@ -2,12 +2,13 @@
  * Node-only helpers: files on disk. The rest of @leaky/interop works on bytes and runs in browsers too.
  */
 import { open, readFile, writeFile } from 'node:fs/promises'
-import type { Tensor } from '@leaky/core'
+import { FormatError, ShapeError, type Tensor } from '@leaky/core'
 import type { WriteOptions } from './hdf5/h5wasm.js'
 import { type DecodeOptions, decodeH5InWorker } from './hdf5/worker-client.js'
 import { type NirDocument, parseNir } from './nir/graph.js'
 import { writeNir } from './nir/io.js'
-import { type NpyArray, readNpy, writeNpy } from './npy/npy.js'
+import { formatHeader as npyHeader } from './npy/header.js'
+import { type NpyArray, npyData, readNpy, writeNpy } from './npy/npy.js'
 import { type ByteSource, type NpyStream, openNpy } from './npy/stream.js'
 
 export async function readNpyFile(path: string): Promise<NpyArray> {
@@ -16,6 +17,57 @@ export async function readNpyFile(path: string): Promise<NpyArray> {
 
 export async function writeNpyFile(path: string, t: Tensor): Promise<void> {
   await writeFile(path, writeNpy(t))
+}
+
+/** A .npy file written a slice at a time (float32, version 1.0, as numpy.save), its shape known up front. */
+export interface NpyFileWriter {
+  readonly path: string
+  readonly shape: readonly number[]
+  /** Appends the next values in C order (e.g. the next time steps); more than the shape holds is a ShapeError. */
+  append(data: Float32Array): Promise<void>
+  /** Closes the file; a FormatError if fewer values were appended than the shape needs. */
+  close(): Promise<void>
+}
+
+/**
+ * Creates `path` and writes the header for `shape`: the data then streams in with append(), so an
+ * array larger than memory can be written by time slices. The bytes equal writeNpy of the whole array.
+ */
+export async function createNpyFile(path: string, shape: readonly number[]): Promise<NpyFileWriter> {
+  const header = npyHeader(shape)
+  const expected = shape.reduce((a, b) => a * b, 1)
+  const handle = await open(path, 'w')
+  let written = 0
+  let closed = false
+  try {
+    await handle.write(header)
+  } catch (error) {
+    await handle.close()
+    throw error
+  }
+  return {
+    path,
+    shape: [...shape],
+    async append(data) {
+      if (closed) throw new FormatError(`${path}: append after close`)
+      if (written + data.length > expected) {
+        throw new ShapeError(
+          `${path}: appending ${data.length} values would pass the ${expected} the shape (${shape.join(', ')}) holds (${written} written)`,
+        )
+      }
+      const bytes = npyData(data)
+      let at = 0
+      while (at < bytes.length) at += (await handle.write(bytes, at, bytes.length - at)).bytesWritten
+      written += data.length
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      await handle.close()
+      if (written !== expected)
+        throw new FormatError(`${path}: wrote ${written} values, the shape (${shape.join(', ')}) needs ${expected}`)
+    },
+  }
 }
 
 /** A file as a ByteSource: each read is one positioned read (fs.read with an offset) into a fresh buffer. */

@@ -161,3 +161,32 @@ describe('openNpyFile (node)', () => {
     await stream.close()
   })
 })
+
+describe('createNpyFile (node, streaming writer)', () => {
+  it('writes by slices the same bytes as writeNpy of the whole array, and checks the count', async () => {
+    const { createNpyFile } = await import('../node.js')
+    const { mkdtempSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const dir = mkdtempSync(join(tmpdir(), 'leaky-npy-'))
+    const whole = readNpy(fixture('ff_random_input_voltages.npy'))
+    const path = join(dir, 'v.npy')
+    const w = await createNpyFile(path, whole.shape)
+    for (let t = 0; t < 200; t += 64) await w.append(whole.data.subarray(t * 37, Math.min(200, t + 64) * 37))
+    await w.close()
+    expect(Buffer.from(readFileSync(path)).equals(Buffer.from(writeNpy(whole)))).toBe(true)
+
+    const short = await createNpyFile(join(dir, 'short.npy'), [2, 2])
+    await short.append(Float32Array.of(1))
+    await expect(short.append(new Float32Array(4))).rejects.toThrow(ShapeError)
+    await expect(short.close()).rejects.toThrow(/wrote 1 values, the shape \(2, 2\) needs 4/)
+  })
+
+  it('npyHeader is the header writeNpy writes', async () => {
+    const { npyHeader } = await import('../index.js')
+    const t = { data: new Float32Array(6), shape: [2, 3] }
+    const header = npyHeader(t.shape)
+    expect(Buffer.from(writeNpy(t).subarray(0, header.length)).equals(Buffer.from(header))).toBe(true)
+    expect(header.length % 64).toBe(0)
+  })
+})

@@ -66,8 +66,19 @@ export function writeNpy(t: Tensor): Uint8Array {
   const header = formatHeader(t.shape)
   const out = new Uint8Array(header.length + t.data.length * 4)
   out.set(header)
-  const view = new DataView(out.buffer, header.length)
-  for (let k = 0; k < t.data.length; k++) view.setFloat32(k * 4, t.data[k] as number, true)
+  out.set(npyData(t.data), header.length)
+  return out
+}
+
+/**
+ * The data bytes of float32 values as a .npy stores them (little-endian, C order): for writers that
+ * stream a file after npyHeader (the header alone). On a little-endian host this is a view of `data`, no copy.
+ */
+export function npyData(data: Float32Array): Uint8Array {
+  if (LITTLE_ENDIAN_HOST) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+  const out = new Uint8Array(data.length * 4)
+  const view = new DataView(out.buffer)
+  for (let k = 0; k < data.length; k++) view.setFloat32(k * 4, data[k] as number, true)
   return out
 }
 
