@@ -17,6 +17,6 @@ export {
   SUPPORTED_NIR_TYPES,
 } from './nir/inspect.js'
 export { readNir, writeNir } from './nir/io.js'
-export { type NpyDType, type NpyHeader, formatHeader as npyHeader } from './npy/header.js'
+export { formatHeader as npyHeader, type NpyDType, type NpyHeader } from './npy/header.js'
 export { type BytesLike, type NpyArray, npyData, readNpy, writeNpy } from './npy/npy.js'
 export { type ByteSource, blobSource, memorySource, type NpyStream, openNpy } from './npy/stream.js'

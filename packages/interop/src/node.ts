@@ -65,7 +65,9 @@ export async function createNpyFile(path: string, shape: readonly number[]): Pro
       closed = true
       await handle.close()
       if (written !== expected)
-        throw new FormatError(`${path}: wrote ${written} values, the shape (${shape.join(', ')}) needs ${expected}`)
+        throw new FormatError(
+          `${path}: wrote ${written} values, the shape (${shape.join(', ')}) needs ${expected}`,
+        )
     },
   }
 }
