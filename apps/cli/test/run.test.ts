@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { relativeError } from '@leaky/core'
+import { mulberry32, relativeError, resolveSpec, simulate } from '@leaky/core'
+import { writeNpy } from '@leaky/interop'
 import { describe, expect, it } from 'vitest'
 import { readArray } from '../src/io.js'
 import { goldenFile, leaky } from './run-cli.js'
@@ -60,7 +61,7 @@ describe('leaky run', () => {
     expect(relativeError(Float32Array.from(out.state.i.data), f32(c.final.i))).toBeLessThanOrEqual(1e-5)
     expect(out.states).toBeUndefined()
   })
-  it('reproduces a weighted golden case from float64 .npy input and weights, to .npy, with auto', () => {
+  it('reproduces a weighted golden case from float64 .npy input and weights, to .npy, with auto', async () => {
     const c = golden('w_norse_test')
     writeNpy64(join(scratch, 'wx.npy'), c.input)
     writeNpy64(join(scratch, 'w.npy'), c.weights as T)
@@ -77,10 +78,10 @@ describe('leaky run', () => {
     )
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/\(auto\)/)
-    const v = readArray(out)
+    const v = await readArray(out)
     expect(v.shape).toEqual(c.outputs.shape)
     expect(relativeError(v.data, f32(c.outputs))).toBeLessThanOrEqual(1e-5)
-    expect(readArray(join(scratch, 'wv.i.npy')).shape).toEqual(c.outputs.shape)
+    expect((await readArray(join(scratch, 'wv.i.npy'))).shape).toEqual(c.outputs.shape)
     const state = JSON.parse(readFileSync(join(scratch, 'wv.state.json'), 'utf8'))
     expect(relativeError(Float32Array.from(state.v.data), f32(c.final.v))).toBeLessThanOrEqual(1e-5)
   })
@@ -124,6 +125,24 @@ describe('leaky run', () => {
     expect(o.code).toBe(0)
     const changed = JSON.parse(readFileSync(join(scratch, 'o.json'), 'utf8'))
     expect(relativeError(Float32Array.from(changed.voltages.data), f32(c.outputs))).toBeGreaterThan(1e-3)
+  })
+  it('streams an input larger than one slice (4M values) and carries the state across slices', async () => {
+    // [1500, 3000] = 4.5M values: two run() calls of ≤ 1398 steps, the output appended to the .npy.
+    const random = mulberry32(7)
+    const xs = {
+      data: Float32Array.from({ length: 1500 * 3000 }, () => random() * 2 - 1),
+      shape: [1500, 3000],
+    }
+    writeFileSync(join(scratch, 'big.npy'), writeNpy(xs))
+    const out = join(scratch, 'big-v.npy')
+    const r = leaky('run', '--input', join(scratch, 'big.npy'), '--out', out, '--backend', 'js')
+    expect(r.code).toBe(0)
+    const v = await readArray(out)
+    const expected = simulate(resolveSpec({ neurons: 3000 }), xs)
+    expect(v.shape).toEqual([1500, 3000])
+    expect(relativeError(v.data, expected.voltages.data)).toBe(0)
+    const state = JSON.parse(readFileSync(join(scratch, 'big-v.state.json'), 'utf8'))
+    expect(relativeError(Float32Array.from(state.i.data), expected.state.i.data)).toBe(0)
   })
   it.each([
     ['no --input', ['--out', 'v.json'], /--input FILE is required/],

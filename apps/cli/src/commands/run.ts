@@ -10,15 +10,18 @@ import {
   sizeOf,
   type Tensor,
 } from '@leaky/core'
+import { createNpyFile, type NpyFileWriter } from '@leaky/interop/node'
 import { loadBackends } from '../backends.js'
-import { type ArrayReader, NpyWriter, openArray, readArray, readJsonFile, tensorFromJson } from '../io.js'
+import { type ArrayReader, openArray, readArray, readJsonFile, tensorFromJson } from '../io.js'
 import { type CommandHelp, formatHelp, parseFlags, requireNumber, UsageError } from '../usage.js'
+import { loadNirModel, modelRunner } from './run-model.js'
 
 export const runHelp: CommandHelp = {
   usage:
     'leaky run --input FILE.npy|FILE.json --out FILE.npy|FILE.json [--backend NAME|auto] ' +
     '[--params FILE.json | --tau-syn-inv X --tau-mem-inv X --v-leak X] [--dt DT] [--weights FILE.npy|FILE.json] ' +
-    '[--state FILE.json] [--record-states]',
+    '[--state FILE.json] [--record-states]\n' +
+    '       leaky run --model FILE.nir --input FILE.npy|FILE.json --out FILE.npy|FILE.json [--backend NAME|auto] [--dt DT]',
   description:
     'Simulates an LI layer on a time-first input [T, ...batch, inputs] (float32/float64 .npy, or JSON\n' +
     '{ "shape": [...], "data": [...] } flat in C order). Without --weights the layer is feed-forward\n' +
@@ -30,11 +33,18 @@ export const runHelp: CommandHelp = {
     'is voltages). Output .npy: the voltages; the final state goes to OUT.state.json and, with\n' +
     '--record-states, i after every step to OUT.i.npy.\n' +
     'Large inputs are streamed: .npy is read and the output written a time slice at a time (≈16 MB of\n' +
-    'input per run() call, the state carried between slices), so neither whole array sits in memory.',
+    'input per run() call, the state carried between slices), so neither whole array sits in memory.\n' +
+    '--model FILE.nir runs a NIR graph (Input → Affine/Linear → CubaLI|LI → … → Output; see\n' +
+    'packages/interop/README.md for the convention) instead of one layer, discretized with --dt (default: the\n' +
+    "file's metadata/dt, else 0.001); the output is the last layer's voltages. Each CubaLI layer runs on the\n" +
+    'backend, in sequence, streamed by time slices. NIR LI layers and Affine biases exist only on the js math:\n' +
+    'with --backend js or auto the whole model then runs there in memory (said on stderr); another backend\n' +
+    'is an error. Unsupported nodes (CubaLIF, LIF, Conv, …) are named, every one, in one error (exit 2).',
   examples: [
     'leaky run --input spikes.npy --out v.npy',
     'leaky run --input x.json --out v.json --backend js --tau-mem-inv 50 --dt 0.0005',
     'leaky run --input spikes.npy --weights w.npy --params p.json --out v.json --record-states',
+    'leaky run --model net.nir --input spikes.npy --out v.npy --backend node-cpu --dt 0.0001',
   ],
 }
 
@@ -88,9 +98,10 @@ class JsonOutput {
     }
     if (i) this.iChunks.push(i.slice())
   }
-  close(state: LIState, recordStates: boolean): void {
+  /** Without a state (a whole model's run), the document holds only the voltages. */
+  close(state: LIState | undefined, recordStates: boolean): void {
     const t = (x: Tensor) => `{"shape":${JSON.stringify(x.shape)},"data":[${Array.from(x.data).join(',')}]}`
-    writeSync(this.fd, `]},"state":{"v":${t(state.v)},"i":${t(state.i)}}`)
+    writeSync(this.fd, state ? `]},"state":{"v":${t(state.v)},"i":${t(state.i)}}` : ']}')
     if (recordStates) {
       const all = new Float32Array(this.iChunks.reduce((n, c) => n + c.length, 0))
       let at = 0
@@ -112,6 +123,7 @@ export async function run(args: string[]): Promise<number> {
       input: { type: 'string' },
       out: { type: 'string' },
       backend: { type: 'string' },
+      model: { type: 'string' },
       params: { type: 'string' },
       'tau-syn-inv': { type: 'string' },
       'tau-mem-inv': { type: 'string' },
@@ -132,6 +144,15 @@ export async function run(args: string[]): Promise<number> {
   if (!values.out) throw new UsageError('--out FILE is required', usage)
   if (!/\.(npy|json)$/i.test(values.out)) throw new UsageError('--out must end in .npy or .json', usage)
   const dt = requireNumber(values.dt, '--dt', usage)
+  if (values.model) {
+    const layerOnly = ['params', 'tau-syn-inv', 'tau-mem-inv', 'v-leak', 'weights', 'state', 'record-states']
+    const given = layerOnly.filter((flag) => values[flag as keyof typeof values] !== undefined)
+    if (given.length > 0)
+      throw new UsageError(
+        `--model takes its layers from the file: ${given.map((f) => `--${f}`).join(', ')} cannot be used with it`,
+        usage,
+      )
+  }
   const params: Record<string, ParameterValue> = values.params ? { ...readParams(values.params) } : {}
   for (const [flag, key] of [
     ['tau-syn-inv', 'tauSynInv'],
@@ -142,18 +163,29 @@ export async function run(args: string[]): Promise<number> {
     if (v !== undefined) params[key] = v
   }
   const recordStates = values['record-states'] ?? false
+  const warn = (message: string) => process.stderr.write(`leaky: warning: ${message}\n`)
+  const model = values.model ? await loadNirModel(values.model, dt) : undefined
 
-  const reader: ArrayReader = openArray(values.input)
+  const reader: ArrayReader = await openArray(values.input)
+  const written: NpyFileWriter[] = []
   try {
     const { shape } = reader
-    if (shape.length < 2)
-      throw new FormatError(`${values.input}: input must be time-first [T, ...batch, inputs], got [${shape}]`)
-    const weights = values.weights ? readArray(values.weights) : undefined
+    const weights = values.weights ? await readArray(values.weights) : undefined
+    const expectedInputs = model ? model.inputs : weights?.shape[1]
+    if (shape.length < 2 || (expectedInputs !== undefined && shape[shape.length - 1] !== expectedInputs))
+      throw new FormatError(
+        `${values.input}: input must be time-first [T, ...batch, ${expectedInputs ?? 'inputs'}], got [${shape.join(', ')}]`,
+      )
     const steps = shape[0] as number
+    if (steps === 0) throw new FormatError(`${values.input}: the input has T = 0 steps`)
     const batchShape = shape.slice(1, -1)
     const batch = sizeOf(batchShape)
     const inputs = shape[shape.length - 1] as number
-    const neurons = weights ? (weights.shape[0] ?? 0) : inputs
+    const neurons = model
+      ? (model.layers.at(-1)?.neurons as number)
+      : weights
+        ? (weights.shape[0] ?? 0)
+        : inputs
     let state: LIState | undefined
     if (values.state) {
       const doc = readJsonFile(values.state) as { v?: unknown; i?: unknown } | null
@@ -165,64 +197,87 @@ export async function run(args: string[]): Promise<number> {
 
     await loadBackends()
     const name = values.backend ?? 'auto'
-    const backend: Backend =
-      name === 'auto'
-        ? await selectBackend({
-            prefer: 'auto',
-            workload: { neurons, steps, batch, inputs, weighted: weights !== undefined, mode: 'sequence' },
-          })
-        : await getBackend(name)
-    const layer = await backend.createLayer({
-      neurons,
-      ...(weights ? { weights } : {}),
-      params,
-      ...(dt !== undefined ? { dt } : {}),
-      onWarning: (w) => process.stderr.write(`leaky: warning: ${w.message}\n`),
-    })
+    // One slice of the input → its voltages (and i per step with --record-states), state carried inside.
+    let runSlice: (xs: Tensor) => Promise<{ v: Float32Array; i?: Float32Array }>
+    let dispose: () => Promise<void>
+    let backendName: string
+    let streams = true
+    if (model) {
+      const runner = await modelRunner(model, name, { steps, batch }, warn)
+      runSlice = async (xs) => ({ v: (await runner.run(xs)).data })
+      dispose = () => runner.dispose()
+      backendName = runner.backend
+      streams = runner.streams
+    } else {
+      const backend: Backend =
+        name === 'auto'
+          ? await selectBackend({
+              prefer: 'auto',
+              workload: { neurons, steps, batch, inputs, weighted: weights !== undefined, mode: 'sequence' },
+            })
+          : await getBackend(name)
+      const layer = await backend.createLayer({
+        neurons,
+        ...(weights ? { weights } : {}),
+        params,
+        ...(dt !== undefined ? { dt } : {}),
+        onWarning: (w) => warn(w.message),
+      })
+      // One output buffer for every full slice (the last may be shorter): no allocation per call.
+      let output: Float32Array | undefined
+      runSlice = async (xs) => {
+        const length = (xs.shape[0] as number) * batch * neurons
+        if (output?.length !== length) output = new Float32Array(length)
+        const result = await layer.run(xs, state, { recordStates, output })
+        state = result.state
+        return { v: result.voltages.data, ...(result.states ? { i: result.states.i.data } : {}) }
+      }
+      dispose = () => layer.dispose()
+      backendName = backend.name
+    }
 
     const outShape = [steps, ...batchShape, neurons]
     const stem = values.out.replace(/\.(npy|json)$/i, '')
     const isNpy = /\.npy$/i.test(values.out)
     const json = isNpy ? undefined : new JsonOutput(values.out, outShape)
-    const npy = isNpy ? new NpyWriter(values.out, outShape) : undefined
-    const npyI = isNpy && recordStates ? new NpyWriter(`${stem}.i.npy`, outShape) : undefined
+    const npy = isNpy ? await createNpyFile(values.out, outShape) : undefined
+    const npyI = isNpy && recordStates ? await createNpyFile(`${stem}.i.npy`, outShape) : undefined
+    for (const w of [npy, npyI]) if (w) written.push(w)
     const started = performance.now()
     try {
       const rowIn = batch * inputs
-      const slice = Math.max(1, Math.floor(SLICE_VALUES / Math.max(rowIn, batch * neurons)))
-      let output: Float32Array | undefined
+      const slice = streams ? Math.max(1, Math.floor(SLICE_VALUES / Math.max(rowIn, batch * neurons))) : steps
       for (let t0 = 0; t0 < steps; t0 += slice) {
         const t1 = Math.min(steps, t0 + slice)
-        const xs = { data: reader.read(t0, t1), shape: [t1 - t0, ...batchShape, inputs] }
-        const length = (t1 - t0) * batch * neurons
-        // One output buffer for every full slice (the last may be shorter): no allocation per call.
-        if (output?.length !== length) output = new Float32Array(length)
-        const result = await layer.run(xs, state, { recordStates, output })
-        state = result.state
-        json?.append(result.voltages.data, result.states?.i.data)
-        npy?.append(result.voltages.data)
-        if (result.states) npyI?.append(result.states.i.data)
+        const xs = { data: await reader.read(t0, t1), shape: [t1 - t0, ...batchShape, inputs] }
+        const { v, i } = await runSlice(xs)
+        json?.append(v, i)
+        await npy?.append(v)
+        if (i) await npyI?.append(i)
       }
-      if (steps === 0) throw new FormatError(`${values.input}: the input has T = 0 steps`)
     } finally {
-      await layer.dispose()
+      await dispose()
     }
-    const final = state as LIState
-    if (json) json.close(final, recordStates)
+    if (json) json.close(state, recordStates)
     else {
-      npy?.close()
-      npyI?.close()
-      const t = (x: Tensor) => ({ shape: x.shape, data: Array.from(x.data) })
-      writeJsonFile(`${stem}.state.json`, { v: t(final.v), i: t(final.i) })
+      written.length = 0
+      await npy?.close()
+      await npyI?.close()
+      if (state) {
+        const t = (x: Tensor) => ({ shape: x.shape, data: Array.from(x.data) })
+        writeJsonFile(`${stem}.state.json`, { v: t(state.v), i: t(state.i) })
+      }
     }
     const ms = performance.now() - started
     process.stdout.write(
-      `${values.out}: [${outShape.join(', ')}] voltages from ${backend.name}${name === 'auto' ? ' (auto)' : ''} in ${ms.toFixed(1)} ms` +
-        `${isNpy ? `; final state in ${stem}.state.json${recordStates ? `, i per step in ${stem}.i.npy` : ''}` : ''}\n`,
+      `${values.out}: [${outShape.join(', ')}] voltages from ${backendName}${name === 'auto' ? ' (auto)' : ''} in ${ms.toFixed(1)} ms` +
+        `${isNpy && state ? `; final state in ${stem}.state.json${recordStates ? `, i per step in ${stem}.i.npy` : ''}` : ''}\n`,
     )
     return 0
   } finally {
-    reader.close()
+    // A run that failed half way closes what it opened (the count check would only repeat the failure).
+    await Promise.all(written.map((w) => w.close().catch(() => {})))
+    await reader.close()
   }
 }
 
