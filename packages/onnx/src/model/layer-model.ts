@@ -25,6 +25,7 @@ import { buildScanSequenceGraph } from '../li/scan-sequence-graph.js'
 import { buildStepGraph } from '../li/step-graph.js'
 import { IR_VERSION, OPSET_VERSION, PRODUCER_NAME, PRODUCER_VERSION } from '../versions.js'
 import type { ContractParameter, GraphKind, ModelContract, TensorContract } from './contract.js'
+import { CONTRACT_KEY } from './read-contract.js'
 
 export interface LayerModelOptions {
   readonly graph: GraphKind
@@ -99,7 +100,7 @@ export function layerModel(
   }
 
   const contract = describe(spec, options, { parameters, weightsMode, batchDims, method, chunk })
-  const bytes = encodeModel(g, docString(contract), { leaky_contract: JSON.stringify(contract) })
+  const bytes = encodeModel(g, docString(contract), { [CONTRACT_KEY]: JSON.stringify(contract) })
   return { bytes, contract }
 }
 
