@@ -1,6 +1,7 @@
 import { registerNodeBackends } from './backends.js'
 
 export { nodeCpuBackend, nodeCudaBackend, nodeWebgpuBackend, registerNodeBackends } from './backends.js'
+export { checkModel } from './check-model.js'
 export { type Device, probe } from './devices.js'
 export { ENGINE_LIMITS, NodeLayer } from './layer.js'
 export { liveSessionCount, sessionFor } from './sessions.js'
