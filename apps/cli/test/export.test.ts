@@ -56,7 +56,7 @@ async function runFromContract(bytes: Uint8Array, contract: ModelContract, data:
   const M = contract.inputsPerStep
   const rowValues = batch.reduce((a, b) => a * b, 1) * M
   /** The value of one input by its contract name; `state` carries v, i between steps. */
-  const valueOf = (t: TensorContract, k: number, state: Record<string, Float32Array>): Float32Array => {
+  const inputValue = (t: TensorContract, k: number, state: Record<string, Float32Array>): Float32Array => {
     switch (t.name) {
       case 'xs':
         return data.xs.data
@@ -87,7 +87,7 @@ async function runFromContract(bytes: Uint8Array, contract: ModelContract, data:
     const out: Record<string, ort.Tensor> = {}
     for (const t of contract.inputs) {
       const dims = dimsOf(t)
-      const value = valueOf(t, k, state)
+      const value = inputValue(t, k, state)
       expect(value.length, `${t.name} [${dims}]`).toBe(dims.reduce((a, b) => a * b, 1))
       out[t.name] = new ort.Tensor('float32', value, dims)
     }

@@ -80,7 +80,7 @@ describe('readModelContract', () => {
         return m
       },
       (b) => b.slice(0, int(b.length)),
-      (b) => Uint8Array.from({ length: int(4096) }, () => int(256)),
+      () => Uint8Array.from({ length: int(4096) }, () => int(256)),
       (b) => {
         const at = int(b.length)
         const extra = Uint8Array.from({ length: 1 + int(16) }, () => int(256))
