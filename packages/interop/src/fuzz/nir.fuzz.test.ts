@@ -72,6 +72,5 @@ describe('the Node reader and process lifetime', () => {
       encoding: 'utf8',
     })
     expect(out.trim()).toBe('7')
-    // The child's own 15 s limit decides; vitest's 5 s default failed it under a full parallel `pnpm test` on 2 cores.
-  }, 20_000)
+  })
 })
