@@ -40,6 +40,8 @@ export const ENGINE_LIMITS = {
   jsStepMaxWork: 200_000,
   /** batch·N up to which a wasm sequence with scalar parameters runs the chunked parallel graph. */
   chunkedMaxWork: 20_000,
+  /** WebGPU sequences shorter than this run the doubling graph, not the chunked one. */
+  gpuChunkedMinSteps: 64,
 }
 
 /**
@@ -109,10 +111,7 @@ export class WebLayer extends BaseLayer<WebState> {
     const session = await this.#session({
       graph,
       batchRank: batch.length,
-      // With batch dims the chunked graph needs shape arithmetic that the WebGPU EP leaves to the CPU.
-      ...(graph === 'parallel'
-        ? { steps, parallel: this.#device === 'webgpu' && batch.length > 0 ? 'doubling' : 'auto' }
-        : {}),
+      ...(graph === 'parallel' ? { steps, parallel: this.#parallelMethod(steps, batch) } : {}),
     })
     const from = this.#feedable(start, shape)
     const outShape = [steps, ...shape]
@@ -225,6 +224,16 @@ export class WebLayer extends BaseLayer<WebState> {
     this.#gpu.clear()
     for (const key of this.#sessions) releaseSession(key)
     this.#sessions.clear()
+  }
+
+  /**
+   * wasm: 'auto' (chunked for scalar parameters). WebGPU: doubling with batch dims (the chunked
+   * graph's shape arithmetic would go to the CPU), and for short sequences, which chunked pads to a
+   * whole chunk: T = 1 at N = 1e6 took 68 s on SwiftShader chunked (a [32, 32]·[32, N] GEMM per call).
+   */
+  #parallelMethod(steps: number, batch: Shape): 'auto' | 'doubling' {
+    if (this.#device === 'wasm') return 'auto'
+    return batch.length > 0 || steps < ENGINE_LIMITS.gpuChunkedMinSteps ? 'doubling' : 'auto'
   }
 
   #feedable(start: StartState<WebState>, shape: Shape): Tensors {

@@ -22,10 +22,10 @@ type SessionOptions = NonNullable<Parameters<typeof ort.InferenceSession.create>
 function sessionOptions(device: Device, graph: string): SessionOptions {
   return {
     ...providerOptions(device),
-    // WebGPU: a step's whole state stays on the GPU for the next step; v is downloaded because the
-    // caller asked for it, i only when the caller reads the state.
+    // WebGPU: a step's current stays on the GPU for the next step (read only when the caller reads
+    // the state); v comes back to the CPU, because the caller asked for it.
     ...(device === 'webgpu' && graph === 'step'
-      ? { preferredOutputLocation: { [STEP_IO.vNew]: 'gpu-buffer', [STEP_IO.iNew]: 'gpu-buffer' } }
+      ? { preferredOutputLocation: { [STEP_IO.iNew]: 'gpu-buffer' } }
       : {}),
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
