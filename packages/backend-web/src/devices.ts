@@ -1,7 +1,7 @@
 import type { Availability, BackendName } from '@leaky/core'
 import { resolveSpec } from '@leaky/core'
 import { layerModel } from '@leaky/onnx'
-import { ort, RUNTIME } from './ort.js'
+import { createSession, RUNTIME } from './ort.js'
 
 /** The onnxruntime-web execution providers leaky drives, one backend each. */
 export type Device = 'wasm' | 'webgpu'
@@ -61,7 +61,7 @@ async function probeOnce(device: Device): Promise<Availability> {
   }
   try {
     const { bytes } = layerModel(resolveSpec({ neurons: 4 }), { graph: 'step' })
-    const session = await ort.InferenceSession.create(bytes, {
+    const session = await createSession(bytes, {
       ...providerOptions(device),
       logSeverityLevel: 4,
     })

@@ -10,3 +10,18 @@ export const ort: typeof Ort = runtime
 export { RUNTIME }
 export type OrtTensor = Ort.Tensor
 export type OrtSession = Ort.InferenceSession
+
+type CreateOptions = Parameters<typeof Ort.InferenceSession.create>[1]
+
+let creating: Promise<unknown> = Promise.resolve()
+
+/**
+ * InferenceSession.create, one at a time. onnxruntime-web starts its wasm runtime and each EP at the
+ * first session that needs it, and two first sessions at once (a web-wasm and a web-webgpu probe,
+ * say) fail with "multiple calls to 'initWasm()' detected". Creating sessions is never hot.
+ */
+export function createSession(model: Uint8Array, options: CreateOptions): Promise<OrtSession> {
+  const session = creating.then(() => ort.InferenceSession.create(model, options))
+  creating = session.catch(() => undefined)
+  return session
+}

@@ -1,7 +1,7 @@
 import type { ResolvedLayerSpec } from '@leaky/core'
 import { type LayerModelOptions, layerModel, STEP_IO } from '@leaky/onnx'
 import { type Device, providerOptions } from './devices.js'
-import { type OrtSession, ort } from './ort.js'
+import { createSession, type OrtSession, type ort } from './ort.js'
 
 /**
  * Sessions are the expensive part of a layer (tens of ms to create, ~1–2 s for the first WebGPU
@@ -69,7 +69,7 @@ export function acquireSession(
   if (!entry) {
     const { device, ...model } = request
     const session = Promise.resolve().then(() =>
-      ort.InferenceSession.create(layerModel(spec, model).bytes, sessionOptions(device, model.graph)),
+      createSession(layerModel(spec, model).bytes, sessionOptions(device, model.graph)),
     )
     entry = { session, users: 0 }
     live.set(key, entry)
