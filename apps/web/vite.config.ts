@@ -1,3 +1,4 @@
+import { serveOrtFiles } from '@leaky/backend-web/vite'
 import { defineConfig } from 'vite'
 
 /**
@@ -11,6 +12,8 @@ const isolation = {
 }
 
 export default defineConfig({
+  // onnxruntime-web's wasm runtime, served from this origin under ort/ in dev, preview and the build.
+  plugins: [serveOrtFiles()],
   server: { headers: isolation },
   preview: { headers: isolation },
   build: { target: 'es2022', sourcemap: true },

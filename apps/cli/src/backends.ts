@@ -9,7 +9,7 @@ import { UsageError } from './usage.js'
  */
 const BACKEND_PACKAGES: readonly string[] = [
   '@leaky/backend-node', // node-cpu, node-webgpu, node-cuda
-  // TODO(backend-web): '@leaky/backend-web' (web-wasm, web-webgpu) when it lands.
+  '@leaky/backend-web', // web-wasm (web-webgpu needs a browser: listed with its reason)
 ]
 
 /** Why each package that failed to load did not load (for --debug and `leaky backends`). */

@@ -23,9 +23,13 @@ describe('benchmark page', () => {
     const rows = await page.evaluate(() => window.__leaky?.bench.settled())
     expect(rows).toBeDefined()
     const ran = (rows ?? []).filter((r) => r.status !== 'skipped')
-    // TODO(backend-web): web-wasm (and web-webgpu where an adapter exists) join the rows here.
-    expect(new Set(ran.map((r) => r.backend))).toEqual(new Set(['js']))
-    expect(ran.map((r) => r.workload)).toEqual(WORKLOADS.map((w) => w.name))
+    // web-webgpu runs on SwiftShader where there is no GPU: Chromium here always has an adapter.
+    expect(new Set(ran.map((r) => r.backend))).toEqual(new Set(['js', 'web-wasm', 'web-webgpu']))
+    for (const backend of ['js', 'web-wasm', 'web-webgpu']) {
+      expect(ran.filter((r) => r.backend === backend).map((r) => r.workload)).toEqual(
+        WORKLOADS.map((w) => w.name),
+      )
+    }
     for (const r of ran) {
       expect(r.status, `${r.workload} on ${r.backend}: ${r.detail}`).toBe('ok')
       expect(r.error).toBeLessThanOrEqual(r.tolerance as number)

@@ -14,9 +14,15 @@ const PACKAGE_OF: Partial<Record<BackendName, string>> = {
  * @leaky/core is imported. Adding a backend is one import here and one dependency in package.json.
  */
 export async function loadBackends(): Promise<void> {
-  // TODO(backend-web): when @leaky/backend-web lands, add it to package.json and import it here,
-  // e.g. `await import('@leaky/backend-web')` (a dynamic import keeps onnxruntime-web out of the
-  // first paint). Its web-wasm and web-webgpu then show up in the picker and the benchmark.
+  // A dynamic import keeps onnxruntime-web out of the first paint. Its wasm runtime is served from
+  // this origin under ort/ (vite.config.ts: serveOrtFiles()), never from a CDN.
+  try {
+    const web = await import('@leaky/backend-web')
+    web.configureWasmPaths(new URL(`${import.meta.env.BASE_URL}ort/`, window.location.href))
+  } catch (error) {
+    // The picker then shows web-wasm and web-webgpu as not in this build, with the js backend working.
+    console.warn(`@leaky/backend-web did not load: ${error instanceof Error ? error.message : error}`)
+  }
 }
 
 export interface BackendStatus {

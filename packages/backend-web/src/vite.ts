@@ -1,0 +1,76 @@
+/**
+ * `@leaky/backend-web/vite`: a Vite plugin that serves onnxruntime-web's wasm runtime from the app's
+ * own origin — in `vite dev`, in `vite preview`, and copied into the build — so nothing is fetched
+ * from a CDN. Pair it with `configureWasmPaths(new URL('ort/', document.baseURI))` in the app.
+ *
+ *   import { serveOrtFiles } from '@leaky/backend-web/vite'
+ *   export default defineConfig({ plugins: [serveOrtFiles()] })
+ */
+import { createReadStream, readFileSync, statSync } from 'node:fs'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+
+/** What onnxruntime-web's WebGPU build loads at run time (its wasm EP too), next to each other. */
+export const ORT_RUNTIME_FILES = [
+  'ort-wasm-simd-threaded.asyncify.mjs',
+  'ort-wasm-simd-threaded.asyncify.wasm',
+]
+
+/** onnxruntime-web's dist folder (its package.json is not exported, its wasm file is). */
+export function ortDistDir(): string {
+  const require = createRequire(import.meta.url)
+  return dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm'))
+}
+
+const TYPES: Record<string, string> = { mjs: 'text/javascript', wasm: 'application/wasm' }
+
+type Next = () => void
+type Middleware = (req: IncomingMessage, res: ServerResponse, next: Next) => void
+interface MiddlewareServer {
+  middlewares: { use(fn: Middleware): void }
+}
+
+export interface ServeOrtFilesOptions {
+  /** The URL folder the files are served under (default 'ort/', i.e. `${base}ort/`). */
+  readonly path?: string
+}
+
+/** The plugin (typed loosely, so this package does not depend on a Vite version). */
+export function serveOrtFiles(options: ServeOrtFilesOptions = {}) {
+  const folder = (options.path ?? 'ort/').replace(/^\/+/, '').replace(/\/?$/, '/')
+  const dir = ortDistDir()
+  let base = '/'
+  const middleware: Middleware = (req, res, next) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname
+    const prefix = `${base}${folder}`
+    if (!path.startsWith(prefix)) return next()
+    const name = path.slice(prefix.length)
+    if (!ORT_RUNTIME_FILES.includes(name)) return next()
+    const file = join(dir, name)
+    res.setHeader('Content-Type', TYPES[name.split('.').pop() ?? ''] ?? 'application/octet-stream')
+    res.setHeader('Content-Length', statSync(file).size)
+    // The page may be cross-origin isolated (COEP require-corp): same-origin files need no CORP,
+    // but a worker script under COEP must itself be served with COEP.
+    res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp')
+    res.setHeader('Cross-Origin-Resource-Policy', 'same-origin')
+    createReadStream(file).pipe(res)
+  }
+  return {
+    name: 'leaky-serve-ort-files',
+    configResolved(config: { base: string }) {
+      base = config.base.endsWith('/') ? config.base : `${config.base}/`
+    },
+    configureServer(server: MiddlewareServer) {
+      server.middlewares.use(middleware)
+    },
+    configurePreviewServer(server: MiddlewareServer) {
+      server.middlewares.use(middleware)
+    },
+    generateBundle(this: { emitFile(file: { type: 'asset'; fileName: string; source: Uint8Array }): void }) {
+      for (const name of ORT_RUNTIME_FILES) {
+        this.emitFile({ type: 'asset', fileName: `${folder}${name}`, source: readFileSync(join(dir, name)) })
+      }
+    },
+  }
+}
