@@ -39,8 +39,15 @@ export const ENGINE_LIMITS = {
   jsStepMaxWork: 200_000,
   /** batch·N up to which a CPU sequence with scalar parameters runs the chunked parallel graph. */
   chunkedMaxWork: 20_000,
-  /** Voltages per session call of a long run (1 Mi floats = 4 MiB): bounds onnxruntime's working memory. */
-  sliceElements: 1 << 20,
+  /**
+   * Voltages per session call of a long run, by graph: bounds onnxruntime's working memory (Scan
+   * keeps its own copy of its output, ~1× a slice; the chunked graph ~5× a slice). Measured on
+   * ff-1e5: 2^20 → 2.0e8, 2^22 → 3.1e8 neuron-steps/s (fewer calls); weighted-256 peak memory 1.75×
+   * the output at 2^20 for the chunked graph.
+   */
+  sliceElements: { sequence: 1 << 22, parallel: 1 << 20 } as Record<'sequence' | 'parallel', number>,
+  /** Fewest steps per slice: a session call of a very wide layer has a fixed cost of its own (N=1e6: ~30 ms). */
+  minSliceSteps: 32,
 }
 
 export class NodeLayer extends BaseLayer<NodeState> {
@@ -108,7 +115,8 @@ export class NodeLayer extends BaseLayer<NodeState> {
     // Time is cut into slices of about SLICE_ELEMENTS voltages: onnxruntime's working memory (Scan
     // keeps its own copy of the output; the parallel graphs hold several [T, N] intermediates) is then
     // bounded by a slice, not the sequence. A slice costs one more session call (~20 µs).
-    const sliceSteps = Math.max(1, Math.min(steps, Math.floor(ENGINE_LIMITS.sliceElements / work)))
+    const perSlice = ENGINE_LIMITS.sliceElements[graph === 'parallel' ? 'parallel' : 'sequence']
+    const sliceSteps = Math.min(steps, Math.max(ENGINE_LIMITS.minSliceSteps, Math.floor(perSlice / work)))
     const inSize = xs.data.length / steps
     const voltages = options.output ?? new Float32Array(steps * work)
     let v = from.v

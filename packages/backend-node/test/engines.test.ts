@@ -58,12 +58,15 @@ describe('node-cpu engines', () => {
   })
 
   it('cuts long runs into time slices with the state carried across, equal to one call', async () => {
-    const saved = ENGINE_LIMITS.sliceElements
+    const saved = { ...ENGINE_LIMITS.sliceElements }
+    const savedMin = ENGINE_LIMITS.minSliceSteps
     const xs = xsOf(37, 5)
     for (const params of [{}, { vLeak: Float32Array.of(0, 1, 2, 3, 4) }]) {
       const layer = await nodeCpuBackend.createLayer({ neurons: 5, params })
       const whole = await layer.run(xs)
-      ENGINE_LIMITS.sliceElements = 5 * 4 // 4 steps a slice: 10 slices, the last one short
+      // 4 steps a slice: 10 slices, the last one short.
+      ENGINE_LIMITS.sliceElements = { sequence: 5 * 4, parallel: 5 * 4 }
+      ENGINE_LIMITS.minSliceSteps = 1
       try {
         const sliced = await layer.run(xs)
         const reference = simulate(resolveSpec({ neurons: 5, params }), xs)
@@ -77,6 +80,7 @@ describe('node-cpu engines', () => {
         }
       } finally {
         ENGINE_LIMITS.sliceElements = saved
+        ENGINE_LIMITS.minSliceSteps = savedMin
         await layer.dispose()
       }
     }

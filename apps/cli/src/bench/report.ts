@@ -43,8 +43,10 @@ export interface ResultRow {
   readonly secondsMin: number | null
   readonly secondsMax: number | null
   readonly repetitions: number
-  /** Why there is no figure (wrong, failed). */
+  /** Why there is no figure (wrong, failed, skipped). */
   readonly note?: string
+  /** Not run: under --quick, a backend whose measured speed says this workload would blow the time budget. */
+  readonly skipped?: boolean
 }
 
 export interface NorseRow {
@@ -102,7 +104,7 @@ export function tableRows(report: BenchReport): { header: string[]; rows: string
   const rows = report.results.map((r) => [
     r.workload,
     r.backend,
-    r.correct ? 'yes' : 'NO',
+    r.skipped ? 'skipped' : r.correct ? 'yes' : 'NO',
     sci(r.error, 1),
     sci(r.neuronStepsPerSecond),
     r.ratioToCLimit === null ? '—' : r.ratioToCLimit.toFixed(3),

@@ -72,6 +72,13 @@ const QUICK: Record<string, { steps?: number; batch?: number }> = {
   'weighted-1024': { steps: 2, batch: 32 },
 }
 
+/**
+ * --quick's time budget for one backend on one workload. A backend's figures on the smaller workloads
+ * predict the larger ones; one predicted to take longer (a software GPU on ff-1e6) is skipped, and
+ * says so, instead of making --quick take minutes.
+ */
+const QUICK_BUDGET_SECONDS = 4
+
 /** Steps of the reduced copy every backend's output is checked on against js. */
 const CHECK_STEPS = 16
 
@@ -157,6 +164,33 @@ async function checkOutput(layer: Layer, w: Workload, check: Tensor): Promise<Fl
     state = r.state
   }
   return out
+}
+
+/**
+ * Seconds a workload would take on a backend (check, warm-up and 3 runs), from the best rate it has
+ * shown on workloads of the same kind (feed-forward or weighted); 0 when it has shown none yet.
+ */
+function predictSeconds(
+  results: readonly ResultRow[],
+  workloads: readonly Workload[],
+  backend: string,
+  w: Workload,
+): number {
+  if (w.mode === 'step') return 0
+  const rates = results
+    .filter((r) => {
+      const other = workloads.find((k) => k.name === r.workload)
+      return (
+        r.backend === backend &&
+        r.correct &&
+        r.neuronStepsPerSecond !== null &&
+        other?.mode === 'sequence' &&
+        other.weighted === w.weighted
+      )
+    })
+    .map((r) => r.neuronStepsPerSecond as number)
+  if (rates.length === 0) return 0
+  return ((4 * w.steps + CHECK_STEPS) * w.batch * w.neurons) / Math.max(...rates)
 }
 
 /** Warm-up, then repetitions: a fixed few for --quick; else about 3 s of samples (3–9), one if a run takes > 10 s. */
@@ -250,6 +284,8 @@ export async function bench(args: string[]): Promise<number> {
       )
     return scale(w, quick)
   })
+  // Smallest first, so each backend's speed on small workloads can predict the large ones.
+  selected.sort((a, b) => neuronSteps(a.w) - neuronSteps(b.w))
   const names = await parseBackendList(values.backend, benchHelp.usage)
   const outDir = values.out ?? defaultOutDir()
 
@@ -286,6 +322,32 @@ export async function bench(args: string[]): Promise<number> {
 
     for (const name of available) {
       progress.start(`${w.name} on ${name}`)
+      const predicted = quick
+        ? predictSeconds(
+            results,
+            selected.map((k) => k.w),
+            name,
+            w,
+          )
+        : 0
+      if (predicted > QUICK_BUDGET_SECONDS) {
+        results.push({
+          workload: w.name,
+          backend: name,
+          correct: false,
+          skipped: true,
+          error: Number.NaN,
+          neuronStepsPerSecond: null,
+          ratioToCLimit: null,
+          secondsMedian: null,
+          secondsMin: null,
+          secondsMax: null,
+          repetitions: 0,
+          note: `skipped: ~${predicted.toFixed(0)} s on ${name} from its speed on smaller workloads, over --quick's ${QUICK_BUDGET_SECONDS} s budget (run without --quick)`,
+        })
+        progress.finish()
+        continue
+      }
       const row = await benchOne(
         await getBackend(name),
         w,
@@ -378,7 +440,7 @@ export async function bench(args: string[]): Promise<number> {
     )
   }
   process.stderr.write(`leaky bench: wrote ${base}.{json,md,svg} and ${calibrationFile}\n`)
-  return results.every((r) => r.correct) ? 0 : 1
+  return results.every((r) => r.correct || r.skipped) ? 0 : 1
 }
 
 type Measured = Omit<ResultRow, 'workload' | 'backend' | 'ratioToCLimit'>
