@@ -217,3 +217,25 @@ export function toSvg(report: BenchReport): string {
     '',
   ].join('\n')
 }
+
+/**
+ * What the run recommends for this machine: the fastest correct backend per workload, and the one
+ * fastest on most workloads. (auto does better: it picks per workload from the calibration.)
+ */
+export function recommendation(report: BenchReport): {
+  perWorkload: { workload: string; backend: string }[]
+  overall: string | undefined
+} {
+  const perWorkload: { workload: string; backend: string }[] = []
+  const wins = new Map<string, number>()
+  for (const w of report.workloads) {
+    const best = report.results
+      .filter((r) => r.workload === w.name && r.correct && r.neuronStepsPerSecond !== null)
+      .sort((a, b) => (b.neuronStepsPerSecond as number) - (a.neuronStepsPerSecond as number))[0]
+    if (!best) continue
+    perWorkload.push({ workload: w.name, backend: best.backend })
+    wins.set(best.backend, (wins.get(best.backend) ?? 0) + 1)
+  }
+  const overall = [...wins.entries()].sort((a, b) => b[1] - a[1])[0]?.[0]
+  return { perWorkload, overall }
+}

@@ -36,6 +36,7 @@ import {
   type NorseRow,
   notes,
   type ResultRow,
+  recommendation,
   sci,
   tableRows,
   toMarkdown,
@@ -434,9 +435,13 @@ export async function bench(args: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
   } else {
     const { header, rows } = tableRows(report)
+    const advice = recommendation(report)
     process.stdout.write(
       `${m.cpu}, ${m.cores} cores, Node ${m.node}${quick ? ' — --quick' : ''}\n\n${formatTable(header, rows)}\n\n` +
-        `${notes(report).join('\n')}\n\nwrote ${base}.json, .md, .svg; calibration for auto: ${calibrationFile}\n`,
+        `${notes(report).join('\n')}\n\nwrote ${base}.json, .md, .svg; calibration for auto: ${calibrationFile}\n\n` +
+        `fastest here: ${advice.perWorkload.map((a) => `${a.workload} → ${a.backend}`).join(', ')}\n` +
+        `recommended backend for this machine: ${advice.overall ?? 'none (nothing ran correctly)'}` +
+        ` — or \`auto\`, which now picks per workload from this run's calibration\n`,
     )
   }
   process.stderr.write(`leaky bench: wrote ${base}.{json,md,svg} and ${calibrationFile}\n`)
