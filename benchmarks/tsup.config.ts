@@ -1,12 +1,26 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/browser.ts', 'src/bench-js.ts', 'src/bench-onnx.ts', 'src/bench-node.ts', 'src/bench-web.ts'],
+  entry: [
+    'src/index.ts',
+    'src/browser.ts',
+    'src/bench-js.ts',
+    'src/bench-onnx.ts',
+    'src/bench-node.ts',
+    'src/bench-web.ts',
+  ],
   format: ['esm'],
   dts: { entry: ['src/index.ts', 'src/browser.ts'] },
   sourcemap: true,
   clean: true,
   target: 'node20',
   // A native addon: loaded from node_modules at run time, never bundled.
-  external: ['onnxruntime-node', 'onnxruntime-web', 'esbuild', 'playwright-core', '@leaky/backend-node', '@leaky/backend-web'],
+  external: [
+    'onnxruntime-node',
+    'onnxruntime-web',
+    'esbuild',
+    'playwright-core',
+    '@leaky/backend-node',
+    '@leaky/backend-web',
+  ],
 })
