@@ -44,7 +44,7 @@ export async function openSession(): Promise<Session> {
       '--disable-quic',
     ],
   })
-  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } })
+  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true })
   const page = await context.newPage()
   const errors: string[] = []
   const requests: string[] = []

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { resolveSpec, simulate } from '@leaky/core'
+import ort from 'onnxruntime-node'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { makeInput } from '../src/input/input.js'
 import type { Setup } from '../src/setup/setup.js'
@@ -142,12 +144,32 @@ describe('explorer', () => {
     expectMatchesCore(snapshot, backend === 'js' ? 0 : 1e-4)
   })
 
-  it('shows the browser backends it cannot run, with a reason, and a disabled download', async () => {
+  it('downloads the layer as .onnx + contract, and the model reproduces the page in onnxruntime', async () => {
     const { page } = session
-    for (const name of ['web-wasm', 'web-webgpu']) {
-      await expect.poll(() => page.locator(`#backend-${name}-status`).textContent()).toMatch(/\S/)
-    }
-    expect(await page.locator('#download-onnx').isDisabled()).toBe(true)
+    const setup = (await settled()).setup
+    const downloads = new Map<string, Buffer>()
+    const saved: Promise<void>[] = []
+    page.on('download', (d) => {
+      saved.push(d.path().then((path) => void downloads.set(d.suggestedFilename(), readFileSync(path))))
+    })
+    await page.locator('#download-onnx').click()
+    await expect.poll(() => saved.length).toBe(2)
+    await Promise.all(saved)
+    const contract = JSON.parse((downloads.get('leaky-li.contract.json') as Buffer).toString('utf8'))
+    expect(contract.graph).toBe('sequence')
+    expect(contract.neurons).toBe(setup.neurons)
+    // Run the downloaded model with only what its contract says, and compare with core.
+    const session_ = await ort.InferenceSession.create(downloads.get('leaky-li.onnx') as Buffer)
+    const names = contract.inputs.map((i: { name: string }) => i.name)
+    expect(names).toEqual(['xs', 'v0', 'i0'])
+    const xs = makeInput(setup)
+    const v0 = new Float32Array(setup.neurons).fill(setup.vLeak)
+    const out = await session_.run({
+      xs: new ort.Tensor('float32', xs.data, xs.shape),
+      v0: new ort.Tensor('float32', v0, [setup.neurons]),
+      i0: new ort.Tensor('float32', new Float32Array(setup.neurons), [setup.neurons]),
+    })
+    expect(Array.from(out.voltages?.data as Float32Array)).toEqual(expected(setup).voltages)
   })
 
   it('every control has a label and is reachable with Tab', async () => {

@@ -1,32 +1,30 @@
 import type { Availability } from '@leaky/core'
+import { exportModel } from '@leaky/onnx'
 import type { Setup } from '../setup/setup.js'
+import { layerSpec } from '../simulation/simulation.js'
 
-/** What the download button will produce: the layer as an .onnx graph and its JSON I/O contract. */
+/** What the download button produces: the layer as an .onnx graph and its JSON I/O contract. */
 export interface OnnxExport {
   readonly onnx: Blob
   /** Input and output names, shapes, dtypes and the parameters baked in. */
   readonly contract: Blob
 }
 
-/**
- * Whether this build can export. TODO(@leaky/onnx): return { ok: true } once the package is a
- * dependency; until then the button stays disabled and says why.
- */
+/** Export needs nothing but @leaky/onnx, which builds the model in the page. */
 export function onnxExportAvailability(): Availability {
-  return { ok: false, reason: 'ONNX export needs @leaky/onnx, which this build does not include yet.' }
+  return { ok: true }
 }
 
 /**
- * The setup's layer as .onnx + JSON contract.
- * TODO(@leaky/onnx): build the sequence graph for layerSpec(setup) with its export API (an
- * `exportModel(spec, { steps })`-like call giving the model bytes and the contract), e.g.
- *   const { model, contract } = await exportModel(layerSpec(setup), { steps: setup.steps })
- *   return { onnx: new Blob([model], { type: 'application/octet-stream' }),
- *            contract: new Blob([JSON.stringify(contract, null, 2)], { type: 'application/json' }) }
+ * The setup's layer as the exact sequence graph (Scan over a symbolic T: any runtime, any length)
+ * and its contract, built in the page with @leaky/onnx: nothing is sent anywhere.
  */
-export async function exportOnnx(_setup: Setup): Promise<OnnxExport> {
-  const availability = onnxExportAvailability()
-  throw new Error(availability.ok ? 'exportOnnx is not wired up' : availability.reason)
+export async function exportOnnx(setup: Setup): Promise<OnnxExport> {
+  const { onnx, contract } = exportModel(layerSpec(setup), { graph: 'sequence' })
+  return {
+    onnx: new Blob([onnx as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }),
+    contract: new Blob([`${JSON.stringify(contract, null, 2)}\n`], { type: 'application/json' }),
+  }
 }
 
 /** Saves a blob through a temporary link (no server involved). */
