@@ -4,7 +4,8 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     pool: 'forks',
-    testTimeout: 120_000,
+    // SwiftShader runs the WebGPU checks on the CPU: minutes on a busy 2-core machine, not seconds.
+    testTimeout: 600_000,
     hookTimeout: 120_000,
   },
 })
