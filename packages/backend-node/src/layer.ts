@@ -47,6 +47,7 @@ function policy(device: Device): DevicePolicy {
     sessionOptions: (_graph, work) => sessionOptions(work),
     sessionVariant,
     preallocateOutputs: true,
+    evictOnFailure: true,
     readBack,
   }
 }

@@ -88,7 +88,7 @@ export class OrtLayer extends BaseLayer<OrtState> {
     return this.#gpu.size
   }
 
-  /** The session for a request, with `run` wrapped so that a runtime failure evicts it from the pool. */
+  /** The session for a request, with `run` wrapped so that a runtime failure can evict it from the pool. */
   async #session(request: SessionRequest) {
     const { key, session } = this.#pool.acquire(this.spec, this.#policy, request)
     if (this.#sessions.has(key)) this.#pool.release(key)
@@ -99,8 +99,10 @@ export class OrtLayer extends BaseLayer<OrtState> {
         try {
           return await (fetches ? s.run(feeds, fetches) : s.run(feeds))
         } catch (error) {
-          this.#pool.evict(key)
-          this.#sessions.delete(key)
+          if (this.#policy.evictOnFailure) {
+            this.#pool.evict(key)
+            this.#sessions.delete(key)
+          }
           throw error
         }
       },

@@ -63,6 +63,11 @@ export interface DevicePolicy {
   sessionVariant?(work: number): string
   /** Hand onnxruntime the JS output array as a pre-allocated output (saves a native copy). */
   readonly preallocateOutputs?: boolean
+  /**
+   * After a session's run throws, drop it from the pool so the next call gets a fresh one (a
+   * runtime that failed mid-run, a lost device) instead of failing forever.
+   */
+  readonly evictOnFailure?: boolean
   /** Copies a state tensor out (default: getData(), copied). */
   readBack?(tensor: OrtTensor): Promise<Float32Array>
 }
