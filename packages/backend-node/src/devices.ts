@@ -2,9 +2,8 @@ import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import type { Availability, BackendName } from '@leaky/core'
-import { resolveSpec } from '@leaky/core'
-import { layerModel } from '@leaky/onnx'
-import { ort } from './ort.js'
+import { probeOnce, providerOptions as sharedProviderOptions, trySession } from '@leaky/onnx/runtime'
+import { runtime } from './ort.js'
 
 /** The onnxruntime-node execution providers leaky drives, one backend each. */
 export type Device = 'cpu' | 'webgpu' | 'cuda'
@@ -33,28 +32,16 @@ const WEBGPU_HOW =
 
 /** Session options that make a GPU session fail instead of silently running nodes on the CPU. */
 export function providerOptions(device: Device) {
-  return {
-    executionProviders: [device],
-    ...(device === 'cpu' ? {} : { extra: { session: { disable_cpu_ep_fallback: '1' } } }),
-  }
+  return sharedProviderOptions(device, device === 'cpu' ? 'cpu' : 'gpu')
 }
-
-const probes = new Map<Device, Promise<Availability>>()
 
 /**
  * Whether a device works here, found by doing the real thing once: create a session of the LI step
  * graph on it. Every failure becomes a reason a person can act on; nothing throws.
  */
-export function probe(device: Device): Promise<Availability> {
-  let result = probes.get(device)
-  if (!result) {
-    result = probeOnce(device)
-    probes.set(device, result)
-  }
-  return result
-}
+export const probe: (device: Device) => Promise<Availability> = probeOnce(probeDevice)
 
-async function probeOnce(device: Device): Promise<Availability> {
+async function probeDevice(device: Device): Promise<Availability> {
   if (device === 'cuda') {
     let dir: string
     try {
@@ -69,22 +56,10 @@ async function probeOnce(device: Device): Promise<Availability> {
       return { ok: false, reason: `the CUDA execution provider is not installed: ${CUDA_HOW}` }
     }
   }
-  try {
-    const { bytes } = layerModel(resolveSpec({ neurons: 4 }), { graph: 'step' })
-    const session = await ort.InferenceSession.create(bytes, {
-      ...providerOptions(device),
-      logSeverityLevel: 4,
-    })
-    await session.release()
-    return { ok: true }
-  } catch (error) {
-    const message =
-      String((error as Error).message ?? error)
-        .trim()
-        .split('\n')[0] ?? ''
-    if (device === 'webgpu') return { ok: false, reason: `${WEBGPU_HOW} (onnxruntime: ${message})` }
-    if (device === 'cuda')
-      return { ok: false, reason: `the CUDA execution provider failed to start: ${message}. ${CUDA_HOW}` }
-    return { ok: false, reason: `onnxruntime-node could not create a CPU session: ${message}` }
-  }
+  const message = await trySession(runtime, providerOptions(device))
+  if (message === undefined) return { ok: true }
+  if (device === 'webgpu') return { ok: false, reason: `${WEBGPU_HOW} (onnxruntime: ${message})` }
+  if (device === 'cuda')
+    return { ok: false, reason: `the CUDA execution provider failed to start: ${message}. ${CUDA_HOW}` }
+  return { ok: false, reason: `onnxruntime-node could not create a CPU session: ${message}` }
 }

@@ -1,144 +1,24 @@
 import { availableParallelism } from 'node:os'
-import type { ResolvedLayerSpec } from '@leaky/core'
-import { type LayerModelOptions, layerModel } from '@leaky/onnx'
-import { type Device, providerOptions } from './devices.js'
-import { type OrtSession, ort } from './ort.js'
-
-/**
- * Sessions are the expensive part of a layer (tens of ms to create), so they are made once per
- * (device, graph, layer content, batch rank, steps) and shared: two layers with the same spec, or
- * a layer made again after dispose(), reuse one session. Idle sessions stay for a while (LRU) so
- * that create/dispose loops do not rebuild them.
- */
-interface Entry {
-  readonly session: Promise<OrtSession>
-  users: number
-}
-
-const live = new Map<string, Entry>()
-const IDLE_KEPT = 16
+import type { SessionOptions } from '@leaky/onnx/runtime'
 
 /** Elements one op touches below which a second thread and spinning cost more than they save. */
 const SMALL_WORK = 16_384
 
-function sessionOptions(device: Device, work: number, graph: string): ort.InferenceSession.SessionOptions {
+/** onnxruntime-node's own session options for a layer of this many elements per op. */
+export function sessionOptions(work: number): SessionOptions {
   const small = work < SMALL_WORK
-  const base = providerOptions(device)
   return {
-    ...base,
-    // WebGPU: a step's current stays on the GPU for the next step; v comes back (the caller asked).
-    ...(device === 'webgpu' && graph === 'step'
-      ? { preferredOutputLocation: { i_new: 'gpu-buffer' as const } }
-      : {}),
-    graphOptimizationLevel: 'all',
     // The arena grows by powers of two and keeps what it took; one-shot runs of large layers would
     // hold up to twice their working memory. malloc/free per tensor costs little at these sizes.
     enableCpuMemArena: false,
-    executionMode: 'sequential',
     // Small layers: one thread, no spinning (a spinning pool burns a core between tiny calls).
     intraOpNumThreads: small ? 1 : availableParallelism(),
     interOpNumThreads: 1,
-    logSeverityLevel: 3,
-    extra: {
-      session: {
-        ...(base.extra?.session ?? {}),
-        intra_op: { allow_spinning: small ? '0' : '1' },
-      },
-    },
+    extra: { session: { intra_op: { allow_spinning: small ? '0' : '1' } } },
   }
 }
 
-/** A cheap, stable fingerprint of a layer's content (parameters, dt, weights). */
-export function fingerprint(spec: ResolvedLayerSpec): string {
-  let h = 0x811c9dc5
-  const mix = (bits: Uint32Array) => {
-    for (let k = 0; k < bits.length; k++) {
-      h ^= bits[k] as number
-      h = Math.imul(h, 0x01000193) >>> 0
-    }
-  }
-  const { a, b, vLeak } = spec.coefficients
-  for (const arr of [a, b, vLeak]) mix(new Uint32Array(arr.buffer, arr.byteOffset, arr.length))
-  if (spec.weights) {
-    const w = spec.weights.data
-    mix(new Uint32Array(w.buffer, w.byteOffset, w.length))
-  }
-  return `${spec.kind}:${spec.neurons}x${spec.inputs}:${spec.coefficients.scalar ? 's' : 'p'}:${h.toString(16)}`
-}
-
-export interface SessionRequest extends LayerModelOptions {
-  readonly device: Device
-  /** Elements per op (batch·N), for the thread choice. */
-  readonly work: number
-}
-
-function keyOf(spec: ResolvedLayerSpec, r: SessionRequest): string {
-  return [
-    r.device,
-    r.graph,
-    r.parallel ?? '',
-    r.batchRank ?? 0,
-    r.steps ?? 'T',
-    r.work < SMALL_WORK ? 1 : 0,
-    fingerprint(spec),
-  ].join('|')
-}
-
-/** A session for the request, shared; call `releaseSession(key)` when the layer is done with it. */
-export function acquireSession(
-  spec: ResolvedLayerSpec,
-  request: SessionRequest,
-): { key: string; session: Promise<OrtSession> } {
-  const key = keyOf(spec, request)
-  let entry = live.get(key)
-  if (!entry) {
-    const { device, work, ...model } = request
-    const session = Promise.resolve().then(() =>
-      ort.InferenceSession.create(layerModel(spec, model).bytes, sessionOptions(device, work, model.graph)),
-    )
-    entry = { session, users: 0 }
-    live.set(key, entry)
-    // A session that failed to create is forgotten, so a later call can try again.
-    session.catch(() => live.delete(key))
-  } else {
-    // Most recently used last: Map keeps insertion order, which the eviction below relies on.
-    live.delete(key)
-    live.set(key, entry)
-  }
-  entry.users++
-  return { key, session: entry.session }
-}
-
-export function releaseSession(key: string): void {
-  const entry = live.get(key)
-  if (!entry) return
-  entry.users = Math.max(0, entry.users - 1)
-  let idle = [...live.entries()].filter(([, e]) => e.users === 0)
-  while (idle.length > IDLE_KEPT) {
-    const [oldKey, old] = idle[0] as [string, Entry]
-    live.delete(oldKey)
-    old.session.then((s) => s.release()).catch(() => undefined)
-    idle = idle.slice(1)
-  }
-}
-
-/**
- * Forgets a session whose runtime failed (it threw mid-run, its device was lost): every layer that
- * uses it gets a fresh one on its next call, instead of failing forever.
- */
-export function evictSession(key: string): void {
-  const entry = live.get(key)
-  if (!entry) return
-  live.delete(key)
-  entry.session.then((s) => s.release()).catch(() => undefined)
-}
-
-/** For fault tests: the session a key names, as the pool holds it. */
-export function sessionFor(key: string): Promise<OrtSession> | undefined {
-  return live.get(key)?.session
-}
-
-/** Sessions alive now (for soak tests: must stay bounded). */
-export function liveSessionCount(): number {
-  return live.size
+/** The session pool's key part for what sessionOptions takes from `work`. */
+export function sessionVariant(work: number): string {
+  return work < SMALL_WORK ? '1' : '0'
 }

@@ -1,0 +1,81 @@
+import type { BackendName } from '@leaky/core'
+import type { InferenceSession, Tensor, TensorConstructor } from 'onnxruntime-common'
+import type { GraphKind } from '../model/contract.js'
+
+/**
+ * The part of an onnxruntime build the layer drives, injected by the backend package that owns the
+ * runtime (onnxruntime-node, onnxruntime-web): both implement onnxruntime-common's API, so one layer
+ * serves both, as in onnxruntime's own js/ tree. Only types come from onnxruntime-common here, so
+ * this package stays runtime-free and browser-safe.
+ */
+export interface OrtRuntime {
+  /** onnxruntime's `Tensor` constructor (CPU tensors). */
+  readonly Tensor: TensorConstructor
+  /** `InferenceSession.create` for model bytes (a backend may serialize or wrap it). */
+  createSession(model: Uint8Array, options: SessionOptions): Promise<InferenceSession>
+}
+
+export type SessionOptions = InferenceSession.SessionOptions
+export type OrtTensor = Tensor
+export type OrtSession = InferenceSession
+
+/**
+ * Which engine runs what. Each backend package owns one of these objects (its measured numbers),
+ * exports it as ENGINE_LIMITS, and the layer reads it on every call, so tests and benchmarks can
+ * change a limit for a while.
+ */
+export interface EngineLimits {
+  /** batch·N up to which a CPU step runs core's JS loop instead of a session call. */
+  jsStepMaxWork: number
+  /** batch·N up to which a CPU sequence with scalar parameters runs the chunked parallel graph. */
+  chunkedMaxWork: number
+  /**
+   * Voltages per session call of a long run, by graph: bounds onnxruntime's working memory (Scan
+   * keeps its own copy of its output, ~1× a slice; the chunked graph ~5× a slice).
+   */
+  sliceElements: Record<'sequence' | 'parallel', number>
+  /** Fewest steps per slice: a session call of a very wide layer has a fixed cost of its own. */
+  minSliceSteps: number
+  /** GPU sequences (slices) shorter than this run the doubling graph, not the chunked one. */
+  gpuChunkedMinSteps: number
+}
+
+/** How one device of a backend runs the LI layer: the per-device choices the shared layer asks for. */
+export interface DevicePolicy {
+  /** The execution provider's name in onnxruntime ('cpu', 'wasm', 'webgpu', 'cuda'). */
+  readonly device: string
+  readonly backend: BackendName
+  /**
+   * 'cpu': the CPU EP (onnxruntime-node's cpu, onnxruntime-web's wasm): small steps run the JS loop,
+   * sequences the chunked graph or Scan. 'gpu': parallel graphs only (GPU EPs have no Scan), the
+   * step's current stays on the GPU, and no silent fallback to the CPU EP.
+   */
+  readonly target: 'cpu' | 'gpu'
+  readonly limits: EngineLimits
+  /**
+   * A session step's current stays on the device (preferredOutputLocation 'gpu-buffer') until the
+   * caller reads the state: WebGPU EPs.
+   */
+  readonly residentCurrent?: boolean
+  /** Session options of this device beyond the shared ones (threads, memory arena, …). */
+  sessionOptions?(graph: GraphKind, work: number): SessionOptions
+  /** What `sessionOptions` takes from `work`, as part of the session pool's key. */
+  sessionVariant?(work: number): string
+  /** Hand onnxruntime the JS output array as a pre-allocated output (saves a native copy). */
+  readonly preallocateOutputs?: boolean
+  /**
+   * After a session's run throws, drop it from the pool so the next call gets a fresh one (a
+   * runtime that failed mid-run, a lost device) instead of failing forever.
+   */
+  readonly evictOnFailure?: boolean
+  /** Copies a state tensor out (default: getData(), copied). */
+  readBack?(tensor: OrtTensor): Promise<Float32Array>
+}
+
+/** Session options that make a GPU session fail instead of silently running nodes on the CPU. */
+export function providerOptions(device: string, target: 'cpu' | 'gpu'): SessionOptions {
+  return {
+    executionProviders: [device],
+    ...(target === 'cpu' ? {} : { extra: { session: { disable_cpu_ep_fallback: '1' } } }),
+  }
+}
