@@ -13,15 +13,32 @@ export type OrtSession = Ort.InferenceSession
 
 type CreateOptions = Parameters<typeof Ort.InferenceSession.create>[1]
 
-let creating: Promise<unknown> = Promise.resolve()
+let queue: Promise<unknown> = Promise.resolve()
+
+/** Runs `work` after everything queued before it: one call into onnxruntime-web at a time. */
+function serialized<T>(work: () => Promise<T>): Promise<T> {
+  const result = queue.then(work)
+  queue = result.catch(() => undefined)
+  return result
+}
 
 /**
- * InferenceSession.create, one at a time. onnxruntime-web starts its wasm runtime and each EP at the
- * first session that needs it, and two first sessions at once (a web-wasm and a web-webgpu probe,
- * say) fail with "multiple calls to 'initWasm()' detected". Creating sessions is never hot.
+ * InferenceSession.create, and every run of the session it returns, one at a time across the whole
+ * runtime. onnxruntime-web has one wasm instance: two first sessions at once (a web-wasm and a
+ * web-webgpu probe, say) fail with "multiple calls to 'initWasm()' detected", and runs of two
+ * sessions interleaved at their await points trap inside the wasm ("null function or function
+ * signature mismatch"). A layer's own calls are already queued by BaseLayer; this queue covers many
+ * layers at once.
  */
-export function createSession(model: Uint8Array, options: CreateOptions): Promise<OrtSession> {
-  const session = creating.then(() => ort.InferenceSession.create(model, options))
-  creating = session.catch(() => undefined)
-  return session
+export async function createSession(model: Uint8Array, options: CreateOptions): Promise<OrtSession> {
+  const session = await serialized(() => ort.InferenceSession.create(model, options))
+  const run = session.run.bind(session)
+  const release = session.release.bind(session)
+  return Object.assign(session, {
+    run: ((...args: Parameters<OrtSession['run']>) =>
+      serialized(() =>
+        (run as (...a: unknown[]) => ReturnType<OrtSession['run']>)(...args),
+      )) as OrtSession['run'],
+    release: () => serialized(release),
+  })
 }
