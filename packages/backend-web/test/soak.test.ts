@@ -1,0 +1,26 @@
+import { growth, soak } from '@leaky/core/conformance'
+import { describe, expect, it } from 'vitest'
+import { liveSessionCount, webWasmBackend } from '../src/index.js'
+
+const MiB = 2 ** 20
+
+describe('web-wasm soak (Node)', () => {
+  it('100 000 steps and 1 000 layers leave memory and sessions flat', async () => {
+    const report = await soak(webWasmBackend, {
+      steps: 100_000,
+      layers: 1_000,
+      counters: () => ({ sessions: liveSessionCount() }),
+    })
+    console.log(
+      JSON.stringify({ soak: 'web-wasm', stepping: report.stepping, layerChurn: report.layerChurn }),
+    )
+    expect(growth(report.stepping)).toBeLessThan(8 * MiB)
+    expect(growth(report.layerChurn)).toBeLessThan(8 * MiB)
+    // The wasm heap shows in RSS (and arrayBuffers) only.
+    expect(report.stepping.after.rss - report.stepping.before.rss).toBeLessThan(64 * MiB)
+    expect(report.layerChurn.after.rss - report.layerChurn.before.rss).toBeLessThan(64 * MiB)
+    expect(report.layerChurn.after.counters.sessions).toBeLessThanOrEqual(
+      report.layerChurn.before.counters.sessions as number,
+    )
+  })
+})
