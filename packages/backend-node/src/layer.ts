@@ -27,6 +27,11 @@ export const ENGINE_LIMITS: EngineLimits = {
   minSliceSteps: 32,
   /** node-webgpu and node-cuda take the chunked graph at any length (without batch dims). */
   gpuChunkedMinSteps: 0,
+  /**
+   * From this batch·N a CPU run is one step-session call per time step (`pnpm bench:onnx`, T=1000,
+   * N=1e5: 5.4e8 neuron-steps/s vs 3.2e8 for Scan; at N=1e3 the call overhead makes it the slowest).
+   */
+  stepSessionMinWork: 50_000,
 }
 
 const pool = new SessionPool(runtime)

@@ -86,6 +86,29 @@ describe('node-cpu engines', () => {
     }
   })
 
+  it('runs wide layers as one step-session call per time step, bit for bit in Norse order', async () => {
+    const saved = ENGINE_LIMITS.stepSessionMinWork
+    ENGINE_LIMITS.stepSessionMinWork = 1
+    try {
+      for (const params of [{}, { vLeak: Float32Array.of(0, -1, 2) }]) {
+        const layer = await nodeCpuBackend.createLayer({ neurons: 3, params })
+        const xs = xsOf(25, 3)
+        const state = {
+          v: { data: Float32Array.of(1, 2, 3), shape: [3] },
+          i: { data: Float32Array.of(-1, 0, 1), shape: [3] },
+        }
+        const ours = await layer.run(xs, state)
+        const reference = simulate(resolveSpec({ neurons: 3, params }), xs, state)
+        expect([...ours.voltages.data]).toEqual([...reference.voltages.data])
+        expect([...ours.state.i.data]).toEqual([...reference.state.i.data])
+        expect([...ours.state.v.data]).toEqual([...reference.state.v.data])
+        await layer.dispose()
+      }
+    } finally {
+      ENGINE_LIMITS.stepSessionMinWork = saved
+    }
+  })
+
   it('writes into a caller-supplied output and records states exactly', async () => {
     const layer = await nodeCpuBackend.createLayer({ neurons: 3 })
     const xs = xsOf(20, 3)

@@ -38,6 +38,12 @@ export interface EngineLimits {
   minSliceSteps: number
   /** GPU sequences (slices) shorter than this run the doubling graph, not the chunked one. */
   gpuChunkedMinSteps: number
+  /**
+   * batch·N from which a CPU sequence runs as one step-session call per time step, writing each v
+   * straight into the output (onnxruntime threads each elementwise op over a wide row; Scan's body
+   * runs them one after another). Omitted: never.
+   */
+  stepSessionMinWork?: number
 }
 
 /** How one device of a backend runs the LI layer: the per-device choices the shared layer asks for. */
