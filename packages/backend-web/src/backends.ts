@@ -1,31 +1,14 @@
-import {
-  type Backend,
-  BackendUnavailableError,
-  type Layer,
-  type LayerSpec,
-  registerBackend,
-  resolveSpec,
-} from '@leaky/core'
+import { registerBackend } from '@leaky/core'
+import { ortBackend } from '@leaky/onnx/runtime'
 import { BACKEND_OF, type Device, probe } from './devices.js'
 import { WebLayer } from './layer.js'
 
-function webBackend(device: Device): Backend {
-  const name = BACKEND_OF[device]
-  return {
-    name,
-    available: () => probe(device),
-    async createLayer(spec: LayerSpec): Promise<Layer> {
-      // Check the spec first: a bad spec is the caller's error whatever the device.
-      const resolved = resolveSpec(spec)
-      const availability = await probe(device)
-      if (!availability.ok) {
-        throw new BackendUnavailableError(`backend ${name} is not available: ${availability.reason}`, [
-          { backend: name, reason: availability.reason },
-        ])
-      }
-      return new WebLayer(resolved, device)
-    },
-  }
+function webBackend(device: Device) {
+  return ortBackend(
+    BACKEND_OF[device],
+    () => probe(device),
+    (spec) => new WebLayer(spec, device),
+  )
 }
 
 export const webWasmBackend = webBackend('wasm')

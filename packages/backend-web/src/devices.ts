@@ -1,7 +1,11 @@
 import type { Availability, BackendName } from '@leaky/core'
-import { resolveSpec } from '@leaky/core'
-import { layerModel } from '@leaky/onnx'
-import { createSession, RUNTIME } from './ort.js'
+import {
+  firstLine,
+  probeOnce,
+  providerOptions as sharedProviderOptions,
+  trySession,
+} from '@leaky/onnx/runtime'
+import { RUNTIME, runtime } from './ort.js'
 
 /** The onnxruntime-web execution providers leaky drives, one backend each. */
 export type Device = 'wasm' | 'webgpu'
@@ -24,31 +28,19 @@ const NO_ADAPTER =
 
 /** Session options that make a GPU session fail instead of silently running nodes on the CPU. */
 export function providerOptions(device: Device) {
-  return {
-    executionProviders: [device],
-    // Never on wasm sessions: wasm is the CPU EP itself.
-    ...(device === 'wasm' ? {} : { extra: { session: { disable_cpu_ep_fallback: '1' } } }),
-  }
+  // Never on wasm sessions: wasm is the CPU EP itself.
+  return sharedProviderOptions(device, device === 'wasm' ? 'cpu' : 'gpu')
 }
-
-const probes = new Map<Device, Promise<Availability>>()
 
 /**
  * Whether a device works here, found by doing the real thing once: create a session of the LI step
  * graph on it. Every failure becomes a reason a person can act on; nothing throws.
  */
-export function probe(device: Device): Promise<Availability> {
-  let result = probes.get(device)
-  if (!result) {
-    result = probeOnce(device)
-    probes.set(device, result)
-  }
-  return result
-}
+export const probe: (device: Device) => Promise<Availability> = probeOnce(probeDevice)
 
 type GpuNavigator = { gpu?: { requestAdapter(): Promise<unknown> } }
 
-async function probeOnce(device: Device): Promise<Availability> {
+async function probeDevice(device: Device): Promise<Availability> {
   if (device === 'webgpu') {
     if (RUNTIME === 'node') return { ok: false, reason: WEBGPU_IN_NODE }
     const gpu = (globalThis as { navigator?: GpuNavigator }).navigator?.gpu
@@ -59,31 +51,15 @@ async function probeOnce(device: Device): Promise<Availability> {
       return { ok: false, reason: `${NO_ADAPTER} (requestAdapter: ${firstLine(error)})` }
     }
   }
-  try {
-    const { bytes } = layerModel(resolveSpec({ neurons: 4 }), { graph: 'step' })
-    const session = await createSession(bytes, {
-      ...providerOptions(device),
-      logSeverityLevel: 4,
-    })
-    await session.release()
-    return { ok: true }
-  } catch (error) {
-    if (device === 'webgpu') {
-      return { ok: false, reason: `onnxruntime-web could not start its WebGPU EP: ${firstLine(error)}` }
-    }
-    return {
-      ok: false,
-      reason:
-        `onnxruntime-web could not start its wasm runtime: ${firstLine(error)}. In a browser, serve ` +
-        "onnxruntime-web's .wasm/.mjs files and call configureWasmPaths(url) (see @leaky/backend-web's README)",
-    }
+  const message = await trySession(runtime, providerOptions(device))
+  if (message === undefined) return { ok: true }
+  if (device === 'webgpu') {
+    return { ok: false, reason: `onnxruntime-web could not start its WebGPU EP: ${message}` }
   }
-}
-
-function firstLine(error: unknown): string {
-  return (
-    String((error as Error)?.message ?? error)
-      .trim()
-      .split('\n')[0] ?? ''
-  )
+  return {
+    ok: false,
+    reason:
+      `onnxruntime-web could not start its wasm runtime: ${message}. In a browser, serve ` +
+      "onnxruntime-web's .wasm/.mjs files and call configureWasmPaths(url) (see @leaky/backend-web's README)",
+  }
 }

@@ -3,10 +3,11 @@
  * src/ort/node.ts under the `node` condition (Node, vitest) and to src/ort/browser.ts otherwise
  * (Vite, esbuild, browsers). Both builds share one API and one set of types.
  */
+import type { OrtRuntime } from '@leaky/onnx/runtime'
 import type * as Ort from 'onnxruntime-web'
-import { RUNTIME, ort as runtime } from '#ort'
+import { ort as build, RUNTIME } from '#ort'
 
-export const ort: typeof Ort = runtime
+export const ort: typeof Ort = build
 export { RUNTIME }
 export type OrtTensor = Ort.Tensor
 export type OrtSession = Ort.InferenceSession
@@ -42,3 +43,6 @@ export async function createSession(model: Uint8Array, options: CreateOptions): 
     release: () => serialized(release),
   })
 }
+
+/** onnxruntime-web as the shared layer drives it: sessions created one at a time. */
+export const runtime: OrtRuntime = { Tensor: ort.Tensor, createSession }
