@@ -20,6 +20,7 @@ export default defineConfig({
     'onnxruntime-web',
     'esbuild',
     'playwright-core',
+    '@leaky/chromium',
     '@leaky/backend-node',
     '@leaky/backend-web',
   ],

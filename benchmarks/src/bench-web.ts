@@ -14,9 +14,9 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { webWasmBackend } from '@leaky/backend-web'
 import { ortDistDir } from '@leaky/backend-web/vite'
+import { openChromium } from '@leaky/chromium'
 import { mulberry32 } from '@leaky/core'
 import { build } from 'esbuild'
-import { chromium } from 'playwright-core'
 import { measureCLimit } from './c-limit.js'
 import { measure } from './timing.js'
 
@@ -81,21 +81,9 @@ const server = createServer((req, res) => {
   res.writeHead(200, headers).end(body)
 })
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-const browser = await chromium.launch({
-  executablePath: process.env.LEAKY_CHROMIUM ?? '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--enable-unsafe-webgpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--disable-quic',
-  ],
-})
+const browser = await openChromium()
 try {
-  const page = await browser.newPage()
+  const { page } = browser
   await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`)
   await page.waitForSelector('body[data-ready="1"]', { state: 'attached' })
   console.log('Chromium page:', JSON.stringify(await page.evaluate('window.leakyBench.info()')))
