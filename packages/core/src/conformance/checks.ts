@@ -1,5 +1,5 @@
 import fc from 'fast-check'
-import type { Backend, Layer, StateHandle } from '../backend/types.js'
+import type { Backend, Layer } from '../backend/types.js'
 import { LeakyError } from '../errors/errors.js'
 import type { LayerSpec, LIState } from '../layer/spec.js'
 import { resolveSpec } from '../layer/spec.js'
@@ -9,7 +9,7 @@ import { relativeError } from '../tensor/compare.js'
 import type { Tensor } from '../tensor/tensor.js'
 import { badInputTable } from './bad-input.js'
 import { caseSpec, type GoldenFile, goldenError } from './golden.js'
-import { runCase, stepCase } from './verify.js'
+import { runCase, stepCase, stepSequence } from './verify.js'
 
 /**
  * The conformance kit: every check a backend must pass, as plain async functions that throw on
@@ -110,32 +110,6 @@ const layerCase = fc
     return { spec, xs, state }
   })
 
-async function stepThrough(
-  layer: Layer,
-  xs: Tensor,
-  state: LIState,
-): Promise<{ voltages: Float32Array; final: LIState }> {
-  const steps = xs.shape[0] as number
-  const inSize = xs.data.length / steps
-  const outputs: Float32Array[] = []
-  let current: LIState | StateHandle = state
-  for (let t = 0; t < steps; t++) {
-    const { v, state: next } = await layer.step(
-      { data: xs.data.slice(t * inSize, (t + 1) * inSize), shape: xs.shape.slice(1) },
-      current,
-    )
-    outputs.push(v.data)
-    current = next
-  }
-  const voltages = new Float32Array(outputs.reduce((n, o) => n + o.length, 0))
-  let offset = 0
-  for (const o of outputs) {
-    voltages.set(o, offset)
-    offset += o.length
-  }
-  return { voltages, final: await (current as StateHandle).read() }
-}
-
 export function conformanceChecks(options: ConformanceOptions): Check[] {
   const { backend } = options
   const numRuns = options.numRuns ?? 25
@@ -170,8 +144,8 @@ export function conformanceChecks(options: ConformanceOptions): Check[] {
           expectClose('run vs js', ran.voltages.data, reference.voltages.data, layer.tolerance.run)
           expectClose('run final v vs js', ran.state.v.data, reference.state.v.data, layer.tolerance.run)
           expectClose('run final i vs js', ran.state.i.data, reference.state.i.data, layer.tolerance.run)
-          const stepped = await stepThrough(layer, xs, state)
-          expectClose('step vs js', stepped.voltages, reference.voltages.data, layer.tolerance.step)
+          const stepped = await stepSequence(layer, xs, state)
+          expectClose('step vs js', stepped.outputs.data, reference.voltages.data, layer.tolerance.step)
           expectClose(
             'step final i vs js',
             stepped.final.i.data,

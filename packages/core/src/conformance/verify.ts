@@ -20,22 +20,35 @@ export async function runCase(layer: Layer, c: GoldenCase): Promise<{ outputs: T
   return { outputs: voltages, final: state }
 }
 
-/** Runs a case as T `step` calls, each handing the resident state to the next. */
-export async function stepCase(layer: Layer, c: GoldenCase): Promise<{ outputs: Tensor; final: LIState }> {
-  const [steps = 0, ...rest] = c.input.shape
-  const stepSize = c.input.data.length / Math.max(steps, 1)
-  const outputs = new Float32Array(c.outputs.data.length)
-  const outSize = outputs.length / Math.max(steps, 1)
-  let state: LIState | StateHandle = c.initial
+/**
+ * Runs a time-first sequence [T, ...batch, inputs] as T `step` calls, each handing the resident
+ * state to the next (and disposing the one before); returns every v and the final state.
+ */
+export async function stepSequence(
+  layer: Layer,
+  xs: Tensor,
+  initial: LIState,
+): Promise<{ outputs: Tensor; final: LIState }> {
+  const [steps = 0, ...rest] = xs.shape
+  const stateShape = [...rest.slice(0, -1), layer.spec.neurons]
+  const size = stateShape.reduce((a, b) => a * b, 1)
+  const inSize = steps === 0 ? 0 : xs.data.length / steps
+  const outputs = new Float32Array(steps * size)
+  let state: LIState | StateHandle = initial
   for (let t = 0; t < steps; t++) {
-    const x = { data: c.input.data.subarray(t * stepSize, (t + 1) * stepSize), shape: rest }
+    const x = { data: xs.data.subarray(t * inSize, (t + 1) * inSize), shape: rest }
     const result = await layer.step(x, state)
-    outputs.set(result.v.data, t * outSize)
-    if (state !== c.initial) (state as StateHandle).dispose()
+    outputs.set(result.v.data, t * size)
+    if (state !== initial) (state as StateHandle).dispose()
     state = result.state
   }
-  const final = state === c.initial ? c.initial : await (state as StateHandle).read()
-  return { outputs: { data: outputs, shape: c.outputs.shape }, final }
+  const final = state === initial ? initial : await (state as StateHandle).read()
+  return { outputs: { data: outputs, shape: [steps, ...stateShape] }, final }
+}
+
+/** Runs a case as T `step` calls, each handing the resident state to the next. */
+export function stepCase(layer: Layer, c: GoldenCase): Promise<{ outputs: Tensor; final: LIState }> {
+  return stepSequence(layer, c.input, c.initial)
 }
 
 /** Every case of a golden file on one backend, through `run` and through repeated `step`. */
