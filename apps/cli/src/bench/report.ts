@@ -1,5 +1,7 @@
 /** The bench report: its JSON shape, and the Markdown table and SVG chart written beside it. */
 
+import type { Workload } from '@leaky/benchmarks'
+
 export interface BenchMachine {
   readonly host: string
   readonly cpu: string
@@ -10,14 +12,11 @@ export interface BenchMachine {
   readonly date: string
 }
 
-export interface BenchWorkloadInfo {
-  readonly name: string
-  readonly description: string
-  readonly mode: 'sequence' | 'step'
-  readonly steps: number
-  readonly batch: number
-  readonly inputs: number
-  readonly neurons: number
+/** A workload as it ran: the anchor workload's shape (possibly shrunk by --quick), and how. */
+export type BenchWorkloadInfo = Pick<
+  Workload,
+  'name' | 'description' | 'mode' | 'steps' | 'batch' | 'inputs' | 'neurons'
+> & {
   /** How --quick shrank it, or null at full size. */
   readonly scaled: string | null
 }
