@@ -144,15 +144,9 @@ export interface StepResult {
 function oneStep(spec: ResolvedLayerSpec, x: Tensor, state: LIState): StepResult {
   const batch = checkStepInput(spec, x)
   checkState(spec, state, batch)
-  const { voltages, state: next } = simulateChecked(
-    spec,
-    { data: x.data, shape: [1, ...x.shape] },
-    1,
-    batch,
-    state,
-    {},
-  )
-  return { v: { data: voltages.data, shape: next.v.shape }, state: next }
+  // As in Norse, the returned v is the new state's v.
+  const next = advance(spec, x, batch, state)
+  return { v: next.v, state: next }
 }
 
 /** Norse `li_feed_forward_step`: one Euler step with input current x [...batch, N]. */
