@@ -1,16 +1,8 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: [
-    'src/index.ts',
-    'src/browser.ts',
-    'src/bench-js.ts',
-    'src/bench-onnx.ts',
-    'src/bench-node.ts',
-    'src/bench-web.ts',
-  ],
+  entry: ['src/bench-js.ts', 'src/bench-onnx.ts', 'src/bench-node.ts', 'src/bench-web.ts'],
   format: ['esm'],
-  dts: { entry: ['src/index.ts', 'src/browser.ts'] },
   sourcemap: true,
   clean: true,
   target: 'node20',

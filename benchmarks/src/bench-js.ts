@@ -2,11 +2,18 @@
  * The js backend on the anchor workloads, beside the C limit measured in the same run.
  *   pnpm bench:js [workload ...]      e.g. pnpm bench:js ff-1e5 step-1e3
  */
+
+import {
+  findWorkload,
+  makeWorkload,
+  measure,
+  measureCLimit,
+  neuronSteps,
+  norseFigures,
+  WORKLOADS,
+  type Workload,
+} from '@leaky/bench'
 import { jsBackend, type StateHandle } from '@leaky/core'
-import { measureCLimit } from './c-limit.js'
-import { norseFigures } from './norse.js'
-import { measure } from './timing.js'
-import { findWorkload, makeWorkload, neuronSteps, WORKLOADS, type Workload } from './workloads.js'
 
 const format = (x: number) => x.toExponential(2)
 

@@ -14,12 +14,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ENGINE_LIMITS, type NodeLayer, nodeCpuBackend } from '@leaky/backend-node'
+import { findWorkload, makeWorkload, measure, measureCLimit, neuronSteps, type Workload } from '@leaky/bench'
 import { resolveSpec, type StateHandle } from '@leaky/core'
 import { layerModel } from '@leaky/onnx'
 import ort from 'onnxruntime-node'
-import { measureCLimit } from './c-limit.js'
-import { measure } from './timing.js'
-import { findWorkload, makeWorkload, neuronSteps, type Workload } from './workloads.js'
 
 const e = (x: number) => x.toExponential(2)
 const workload = (name: string) => findWorkload(name) as Workload

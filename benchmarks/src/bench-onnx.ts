@@ -7,11 +7,10 @@
  *   pnpm bench:onnx [N ...] [--threads K]        e.g. pnpm bench:onnx 1000 --threads 1
  */
 import { loadavg } from 'node:os'
+import { measure, measureCLimit } from '@leaky/bench'
 import { mulberry32, resolveSpec } from '@leaky/core'
 import { type LayerModelOptions, layerModel, SEQUENCE_IO, STEP_IO } from '@leaky/onnx'
 import * as ort from 'onnxruntime-node'
-import { measureCLimit } from './c-limit.js'
-import { measure } from './timing.js'
 
 const T = 1000
 const args = process.argv.slice(2)

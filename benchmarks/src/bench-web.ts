@@ -14,11 +14,10 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { webWasmBackend } from '@leaky/backend-web'
 import { ortDistDir } from '@leaky/backend-web/vite'
+import { measure, measureCLimit } from '@leaky/bench'
 import { openChromium } from '@leaky/chromium'
 import { mulberry32 } from '@leaky/core'
 import { build } from 'esbuild'
-import { measureCLimit } from './c-limit.js'
-import { measure } from './timing.js'
 
 const T = 1000
 const N = Number(process.argv[2] ?? 1e5)

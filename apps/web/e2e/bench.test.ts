@@ -1,4 +1,4 @@
-import { WORKLOADS } from '@leaky/benchmarks/browser'
+import { WORKLOADS } from '@leaky/bench/browser'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { openSession, type Session } from './browser.js'
 

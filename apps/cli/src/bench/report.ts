@@ -1,6 +1,6 @@
 /** The bench report: its JSON shape, and the Markdown table and SVG chart written beside it. */
 
-import type { Workload } from '@leaky/benchmarks'
+import type { Workload } from '@leaky/bench'
 
 export interface BenchMachine {
   readonly host: string

@@ -13,7 +13,7 @@ import {
   type Timing,
   WORKLOADS,
   type Workload,
-} from '@leaky/benchmarks'
+} from '@leaky/bench'
 import {
   type Backend,
   type BackendCost,

@@ -1,4 +1,4 @@
-import { makeWorkload, measure, neuronSteps, type Workload } from '@leaky/benchmarks/browser'
+import { makeWorkload, measure, neuronSteps, type Workload } from '@leaky/bench/browser'
 import {
   type Backend,
   type Layer,

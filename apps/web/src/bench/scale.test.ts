@@ -1,4 +1,4 @@
-import { neuronSteps, WORKLOADS } from '@leaky/benchmarks/browser'
+import { neuronSteps, WORKLOADS } from '@leaky/bench/browser'
 import { describe, expect, it } from 'vitest'
 import { SCALES, scaledWorkloads, scaleWorkload } from './scale.js'
 

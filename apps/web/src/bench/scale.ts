@@ -1,7 +1,7 @@
-import { type MeasureOptions, WORKLOADS, type Workload } from '@leaky/benchmarks/browser'
+import { type MeasureOptions, WORKLOADS, type Workload } from '@leaky/bench/browser'
 
 /**
- * The anchor workloads (benchmarks/src/workloads.ts), shrunk to what a browser tab runs in seconds.
+ * The anchor workloads (packages/bench/src/workloads.ts), shrunk to what a browser tab runs in seconds.
  * Batch goes first, then steps, then neurons, so the neuron count — what names a workload — is kept
  * whenever the budget allows.
  */

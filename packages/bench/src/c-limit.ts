@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /**
- * The C limit of this machine: shared/anchors/li_roofline.c (a copy lives in benchmarks/c), the LI
+ * The C limit of this machine: shared/anchors/li_roofline.c (a copy lives in packages/bench/c), the LI
  * update fused over time in vectorised C, compiled here on the fly and run in the same invocation as
  * what it is compared with, because these machines are noisy.
  */
@@ -24,7 +24,7 @@ function sourcePath(): string {
   let dir = dirname(fileURLToPath(import.meta.url))
   while (!existsSync(join(dir, 'c', 'li_roofline.c'))) {
     const up = dirname(dir)
-    if (up === dir) throw new Error('benchmarks/c/li_roofline.c is missing')
+    if (up === dir) throw new Error('packages/bench/c/li_roofline.c is missing')
     dir = up
   }
   return join(dir, 'c', 'li_roofline.c')
