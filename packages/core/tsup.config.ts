@@ -1,7 +1,14 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/conformance/index.ts', 'src/conformance/node.ts', 'src/conformance/vitest.ts'],
+  entry: [
+    'src/index.ts',
+    'src/backend.ts',
+    'src/testing.ts',
+    'src/conformance/index.ts',
+    'src/conformance/node.ts',
+    'src/conformance/vitest.ts',
+  ],
   format: ['esm'],
   dts: true,
   sourcemap: true,

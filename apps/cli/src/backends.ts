@@ -1,4 +1,4 @@
-import { type BackendName, isBackendName, registeredBackends } from '@leaky/core'
+import { type BackendName, registeredBackends } from '@leaky/core'
 import { UsageError } from './usage.js'
 
 /**
@@ -11,6 +11,17 @@ const BACKEND_PACKAGES: readonly string[] = [
   '@leaky/backend-node', // node-cpu, node-webgpu, node-cuda
   '@leaky/backend-web', // web-wasm (web-webgpu needs a browser: listed with its reason)
 ]
+
+/**
+ * More backend packages to load, from `LEAKY_BACKENDS` (comma-separated package names or paths):
+ * how a third-party backend joins the CLI without an edit to leaky.
+ */
+function extraPackages(): string[] {
+  return (process.env.LEAKY_BACKENDS ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')
+}
 
 /** Why each package that failed to load did not load (for --debug and `leaky backends`). */
 export const packageProblems = new Map<string, string>()
@@ -31,7 +42,9 @@ export async function importBackendPackage(specifier: string): Promise<boolean> 
 }
 
 /** Every backend the CLI can run: imports the backend packages once, then lists what registered. */
-export async function loadBackends(packages: readonly string[] = BACKEND_PACKAGES): Promise<BackendName[]> {
+export async function loadBackends(
+  packages: readonly string[] = [...BACKEND_PACKAGES, ...extraPackages()],
+): Promise<BackendName[]> {
   loaded ??= Promise.all(packages.map(importBackendPackage)).then(() => registeredBackends())
   return loaded
 }
@@ -42,9 +55,9 @@ export async function parseBackendList(value: string | undefined, usage: string)
   if (value === undefined || value === 'all') return registered
   const names = value.split(',').map((n) => n.trim())
   for (const name of names) {
-    if (!isBackendName(name) || !registered.includes(name)) {
+    if (!registered.includes(name)) {
       throw new UsageError(`unknown backend "${name}" (known: ${registered.join(', ')}, all)`, usage)
     }
   }
-  return names as BackendName[]
+  return names
 }

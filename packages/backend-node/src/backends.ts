@@ -1,23 +1,50 @@
-import { registerBackend } from '@leaky/core'
-import { ortBackend } from '@leaky/onnx/runtime'
-import { BACKEND_OF, type Device, probe } from './devices.js'
+import { type BackendDeclaration, backendFor, costs, registerBackend } from '@leaky/core/backend'
+import { type Device, probe } from './devices.js'
 import { NodeLayer } from './layer.js'
 
-function nodeBackend(device: Device) {
-  return ortBackend(
-    BACKEND_OF[device],
-    () => probe(device),
-    (spec) => new NodeLayer(spec, device),
-  )
+/**
+ * onnxruntime-node's three devices, each one backend. Built-in costs (until `leaky bench` measures
+ * this machine): node-cpu runs small steps on core's JS loop (~2 µs a call) and a run is a session
+ * call (~20 µs) at ~3e8 neuron-steps/s, with MLAS's matmul for x·Wᵀ (~2e10 flop/s on 2 cores); the
+ * GPUs are guesses for an unknown card (~0.1 ms a call: upload, dispatch, read back).
+ */
+function declaration(
+  name: string,
+  device: Device,
+  priority: number,
+  figures: BackendDeclaration['costs'],
+): BackendDeclaration {
+  return {
+    name,
+    device,
+    priority,
+    costs: figures,
+    probe: () => probe(device),
+    create: (spec) => new NodeLayer(spec, device),
+  }
 }
 
-export const nodeCpuBackend = nodeBackend('cpu')
-export const nodeWebgpuBackend = nodeBackend('webgpu')
-export const nodeCudaBackend = nodeBackend('cuda')
+export const nodeCudaDeclaration = declaration(
+  'node-cuda',
+  'cuda',
+  30,
+  costs([1e-4, 1e10], [1e-4, 1e10], 1e12),
+)
+export const nodeWebgpuDeclaration = declaration(
+  'node-webgpu',
+  'webgpu',
+  20,
+  costs([1e-4, 1e9], [1e-4, 1e9], 1e11),
+)
+export const nodeCpuDeclaration = declaration('node-cpu', 'cpu', 10, costs([2e-5, 3e8], [2e-6, 3e8], 2e10))
 
-/** Registers node-cuda, node-webgpu and node-cpu; `auto` tries them in that order, then js. */
+export const nodeCpuBackend = backendFor(nodeCpuDeclaration)
+export const nodeWebgpuBackend = backendFor(nodeWebgpuDeclaration)
+export const nodeCudaBackend = backendFor(nodeCudaDeclaration)
+
+/** Registers node-cuda, node-webgpu and node-cpu; without a workload `auto` tries them in that order, then js. */
 export function registerNodeBackends(): void {
-  registerBackend('node-cuda', () => nodeCudaBackend, 30)
-  registerBackend('node-webgpu', () => nodeWebgpuBackend, 20)
-  registerBackend('node-cpu', () => nodeCpuBackend, 10)
+  registerBackend(nodeCudaDeclaration)
+  registerBackend(nodeWebgpuDeclaration)
+  registerBackend(nodeCpuDeclaration)
 }

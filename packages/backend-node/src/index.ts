@@ -1,6 +1,14 @@
 import { registerNodeBackends } from './backends.js'
 
-export { nodeCpuBackend, nodeCudaBackend, nodeWebgpuBackend, registerNodeBackends } from './backends.js'
+export {
+  nodeCpuBackend,
+  nodeCpuDeclaration,
+  nodeCudaBackend,
+  nodeCudaDeclaration,
+  nodeWebgpuBackend,
+  nodeWebgpuDeclaration,
+  registerNodeBackends,
+} from './backends.js'
 export { checkModel } from './check-model.js'
 export { type Device, probe } from './devices.js'
 export { ENGINE_LIMITS, liveSessionCount, NodeLayer, sessionFor } from './layer.js'

@@ -1,21 +1,35 @@
-import { registerBackend } from '@leaky/core'
-import { ortBackend } from '@leaky/onnx/runtime'
-import { BACKEND_OF, type Device, probe } from './devices.js'
+import { type BackendDeclaration, backendFor, costs, registerBackend } from '@leaky/core/backend'
+import { probe } from './devices.js'
 import { WebLayer } from './layer.js'
 
-function webBackend(device: Device) {
-  return ortBackend(
-    BACKEND_OF[device],
-    () => probe(device),
-    (spec) => new WebLayer(spec, device),
-  )
+/**
+ * onnxruntime-web's two devices, each one backend. Built-in costs (until `leaky bench` measures
+ * this machine): the wasm build ~1e8 neuron-steps/s and ~30 µs a call, ~5e9 flop/s for x·Wᵀ;
+ * WebGPU a guess for an unknown card.
+ */
+export const webWebgpuDeclaration: BackendDeclaration = {
+  name: 'web-webgpu',
+  device: 'webgpu',
+  priority: 15,
+  costs: costs([1e-4, 1e9], [1e-4, 1e9], 1e11),
+  probe: () => probe('webgpu'),
+  create: (spec) => new WebLayer(spec, 'webgpu'),
 }
 
-export const webWasmBackend = webBackend('wasm')
-export const webWebgpuBackend = webBackend('webgpu')
+export const webWasmDeclaration: BackendDeclaration = {
+  name: 'web-wasm',
+  device: 'wasm',
+  priority: 5,
+  costs: costs([3e-5, 1e8], [3e-5, 1e8], 5e9),
+  probe: () => probe('wasm'),
+  create: (spec) => new WebLayer(spec, 'wasm'),
+}
 
-/** Registers web-webgpu and web-wasm; `auto` tries them in that order (below node-*), then js. */
+export const webWasmBackend = backendFor(webWasmDeclaration)
+export const webWebgpuBackend = backendFor(webWebgpuDeclaration)
+
+/** Registers web-webgpu and web-wasm; without a workload `auto` tries them in that order (below node-*), then js. */
 export function registerWebBackends(): void {
-  registerBackend('web-webgpu', () => webWebgpuBackend, 15)
-  registerBackend('web-wasm', () => webWasmBackend, 5)
+  registerBackend(webWebgpuDeclaration)
+  registerBackend(webWasmDeclaration)
 }

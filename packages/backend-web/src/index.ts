@@ -1,6 +1,12 @@
 import { registerWebBackends } from './backends.js'
 
-export { registerWebBackends, webWasmBackend, webWebgpuBackend } from './backends.js'
+export {
+  registerWebBackends,
+  webWasmBackend,
+  webWasmDeclaration,
+  webWebgpuBackend,
+  webWebgpuDeclaration,
+} from './backends.js'
 export { configureWasm, configureWasmPaths, runtimeInfo, type WasmOptions } from './configure.js'
 export { type Device, probe, WEBGPU_IN_NODE } from './devices.js'
 export { ENGINE_LIMITS, liveSessionCount, WebLayer } from './layer.js'

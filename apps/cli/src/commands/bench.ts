@@ -18,7 +18,7 @@ import {
   type Backend,
   type BackendCost,
   type BackendName,
-  BUILT_IN_COSTS,
+  builtInCosts,
   getBackend,
   type Layer,
   relativeError,
@@ -235,7 +235,7 @@ async function probeCalls(backend: Backend): Promise<Probe> {
 
 /** Turns this run's measurements into cost-model figures (see core's auto.ts); gaps keep the built-in figure. */
 function calibrate(name: BackendName, probe: Probe, rows: ResultRow[], workloads: Workload[]): BackendCost {
-  const builtIn = BUILT_IN_COSTS[name]
+  const builtIn = builtInCosts(name)
   const ok = rows.filter((r) => r.backend === name && r.correct && r.secondsMedian !== null)
   const sized = ok.map((r) => ({ r, w: workloads.find((w) => w.name === r.workload) as Workload }))
   const rest = (seconds: number, fixed: number) => Math.max(seconds - fixed, seconds * 0.05)

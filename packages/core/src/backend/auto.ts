@@ -1,6 +1,7 @@
-import { FormatError } from '../errors/errors.js'
-import { type AutoRanker, setAutoRanker, type Workload } from './registry.js'
-import { type BackendName, isBackendName } from './types.js'
+import { FormatError, UnsupportedError } from '../errors/errors.js'
+import { checkCostFigures } from './costs.js'
+import { type AutoRanker, calibrationSlot, declarationOf, type Workload } from './registry.js'
+import type { BackendCost, BackendName, CostFigures } from './types.js'
 
 /**
  * `auto` selection: a cost model per backend,
@@ -10,22 +11,8 @@ import { type BackendName, isBackendName } from './types.js'
  *
  * with one set of figures for 'sequence' (one run() over T steps: 1 call) and one for 'step'
  * (T step() calls). The figures come from `leaky bench` (a Calibration measured on this machine)
- * or, until a bench has run, from the built-in table below.
+ * or, until a bench has run, from the figures each backend's declaration carries (`costs`).
  */
-export interface CostFigures {
-  /** Fixed cost of one call (run() or step()), in seconds: dispatch, session run, copies in and out. */
-  readonly callSeconds: number
-  /** LI updates per second once a call is running. */
-  readonly neuronStepsPerSecond: number
-  /** x·Wᵀ throughput of a weighted layer; the built-in figure when a calibration leaves it out. */
-  readonly flopsPerSecond?: number
-}
-
-export interface BackendCost {
-  readonly sequence: CostFigures
-  readonly step: CostFigures
-}
-
 /** What `leaky bench` measured, as written to ~/.cache/leaky/calibration.json. */
 export interface Calibration {
   readonly version: 1
@@ -33,34 +20,6 @@ export interface Calibration {
   /** ISO date of the bench run. */
   readonly createdAt: string
   readonly backends: { readonly [name: string]: BackendCost }
-}
-
-const costs = (
-  sequence: [callSeconds: number, neuronStepsPerSecond: number],
-  step: [callSeconds: number, neuronStepsPerSecond: number],
-  flopsPerSecond: number,
-): BackendCost => ({
-  sequence: { callSeconds: sequence[0], neuronStepsPerSecond: sequence[1], flopsPerSecond },
-  step: { callSeconds: step[0], neuronStepsPerSecond: step[1], flopsPerSecond },
-})
-
-/**
- * Built-in defaults: conservative guesses for a 2-core machine of the kind this project is built on,
- * and an unknown GPU. They only decide `auto` until `leaky bench` replaces them with measurements
- * (useCalibration). js ≈ 3e8 neuron-steps/s in a run and ~2e-6 s a call; node-cpu the same
- * throughput (its small steps run the same JS loop) but ~2e-5 s for a run (an onnxruntime session
- * call); GPUs ~1e-4 s a call (upload, dispatch, read back); web-wasm ≈ 1e8 and ~3e-5 s.
- * flopsPerSecond (x·Wᵀ) is a guess too: pure JS measures ~4e8–1e9 here, onnxruntime's MLAS far more.
- * On this machine class a js step() of 1000 neurons measures ~1e-5 s, above what the table
- * predicts: the calibration is what makes small-step choices right.
- */
-export const BUILT_IN_COSTS: Readonly<Record<BackendName, BackendCost>> = {
-  js: costs([2e-6, 3e8], [2e-6, 3e8], 4e8),
-  'node-cpu': costs([2e-5, 3e8], [2e-6, 3e8], 2e10),
-  'node-webgpu': costs([1e-4, 1e9], [1e-4, 1e9], 1e11),
-  'node-cuda': costs([1e-4, 1e10], [1e-4, 1e10], 1e12),
-  'web-wasm': costs([3e-5, 1e8], [3e-5, 1e8], 5e9),
-  'web-webgpu': costs([1e-4, 1e9], [1e-4, 1e9], 1e11),
 }
 
 export interface Estimate {
@@ -74,6 +33,14 @@ export interface Estimate {
   readonly flops: number
 }
 
+/** The figures a registered backend declares (an UnsupportedError naming it if none is registered). */
+export function builtInCosts(name: BackendName): BackendCost {
+  const declaration = declarationOf(name)
+  if (!declaration)
+    throw new UnsupportedError(`backend "${name}" is not registered, so it has no cost figures`)
+  return declaration.costs
+}
+
 function costOf(
   name: BackendName,
   calibration?: Calibration,
@@ -81,7 +48,7 @@ function costOf(
   const measured = calibration?.backends[name]
   return measured
     ? { cost: measured, source: 'calibration' }
-    : { cost: BUILT_IN_COSTS[name], source: 'built-in' }
+    : { cost: builtInCosts(name), source: 'built-in' }
 }
 
 /** The seconds `name` is expected to take on `workload` (see the model above). */
@@ -94,7 +61,7 @@ export function estimate(name: BackendName, workload: Workload, calibration?: Ca
   const neuronSteps = workload.steps * batch * workload.neurons
   const weighted = workload.weighted ?? workload.inputs !== undefined
   const flops = weighted ? 2 * neuronSteps * (workload.inputs ?? workload.neurons) : 0
-  const flopsPerSecond = figures.flopsPerSecond ?? BUILT_IN_COSTS[name][mode].flopsPerSecond ?? 1e9
+  const flopsPerSecond = figures.flopsPerSecond ?? (declarationOf(name)?.costs[mode].flopsPerSecond || 1e9)
   const seconds =
     calls * figures.callSeconds + neuronSteps / figures.neuronStepsPerSecond + flops / flopsPerSecond
   return {
@@ -175,11 +142,9 @@ export function explainSelection(
   return lines
 }
 
-let active: Calibration | undefined
-
-/** The calibration `auto` uses now (undefined: the built-in table). */
+/** The calibration `auto` uses now (undefined: the declared figures). */
 export function activeCalibration(): Calibration | undefined {
-  return active
+  return calibrationSlot().calibration
 }
 
 /** A ranker for setAutoRanker: the cost model with these figures. Without a workload, priority order. */
@@ -188,26 +153,12 @@ export function costModelRanker(calibration?: Calibration): AutoRanker {
     workload ? rankBackends(candidates, workload, calibration).map((e) => e.backend) : candidates
 }
 
-/** Makes `selectBackend({ prefer: 'auto' })` rank by this calibration (undefined: the built-in table). */
+/** Makes `auto` and the device aliases rank by this calibration (undefined: the declared figures). */
 export function useCalibration(calibration: Calibration | undefined): void {
-  active = calibration
-  setAutoRanker(costModelRanker(calibration))
+  calibrationSlot().calibration = calibration
 }
 
-function checkFigures(value: unknown, where: string): CostFigures {
-  const f = value as Record<string, unknown> | null
-  const positive = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x >= 0
-  if (typeof f !== 'object' || f === null || !positive(f.callSeconds) || !positive(f.neuronStepsPerSecond)) {
-    throw new FormatError(`calibration: ${where} needs callSeconds and neuronStepsPerSecond (numbers ≥ 0)`)
-  }
-  if (f.flopsPerSecond !== undefined && !positive(f.flopsPerSecond))
-    throw new FormatError(`calibration: ${where}.flopsPerSecond must be a number ≥ 0`)
-  if ((f.neuronStepsPerSecond as number) === 0)
-    throw new FormatError(`calibration: ${where}.neuronStepsPerSecond must be > 0`)
-  return f as unknown as CostFigures
-}
-
-/** Checks a parsed calibration document; unknown backend names are dropped (a newer leaky wrote them). */
+/** Checks a parsed calibration document (any backend names: a figure for one not registered is kept, unused). */
 export function parseCalibration(doc: unknown): Calibration {
   const c = doc as Record<string, unknown> | null
   if (typeof c !== 'object' || c === null) throw new FormatError('calibration: expected an object')
@@ -216,11 +167,10 @@ export function parseCalibration(doc: unknown): Calibration {
     throw new FormatError('calibration: "backends" must be an object')
   const backends: Record<string, BackendCost> = {}
   for (const [name, value] of Object.entries(c.backends)) {
-    if (!isBackendName(name)) continue
     const v = value as Record<string, unknown>
     backends[name] = {
-      sequence: checkFigures(v?.sequence, `${name}.sequence`),
-      step: checkFigures(v?.step, `${name}.step`),
+      sequence: checkCostFigures(v?.sequence, `calibration: ${name}.sequence`, 'document'),
+      step: checkCostFigures(v?.step, `calibration: ${name}.step`, 'document'),
     }
   }
   return {

@@ -32,6 +32,8 @@ export abstract class BaseLayer<S> implements Layer {
   #queue: Promise<unknown> = Promise.resolve()
   #pending = 0
   #disposed = false
+  /** Reads of this layer's states in flight: outside the queue, but dispose waits for them. */
+  readonly #reads = new Set<Promise<unknown>>()
 
   constructor(spec: ResolvedLayerSpec) {
     this.spec = spec
@@ -70,8 +72,9 @@ export abstract class BaseLayer<S> implements Layer {
   async dispose(): Promise<void> {
     if (this.#disposed) return
     this.#disposed = true
-    // Let calls already queued finish (or fail) before the runtime's resources go.
+    // Let calls already queued, and state reads, finish (or fail) before the runtime's resources go.
     await this.#queue.catch(() => undefined)
+    await Promise.allSettled([...this.#reads])
     await this.release()
   }
 
@@ -101,10 +104,25 @@ export abstract class BaseLayer<S> implements Layer {
   /** Frees the layer's runtime resources (sessions, buffers). */
   protected abstract release(): Promise<void>
 
-  /** @internal for LayerStateHandle */
+  /**
+   * @internal for LayerStateHandle. Not queued behind this layer's calls: states are immutable and
+   * `readState` never runs the layer's session, so a read cannot disturb a call in flight, and two
+   * busy layers given each other's handles cannot wait on each other for ever.
+   */
   readResident(state: S, shape: Shape): Promise<LIState> {
     if (this.#disposed) return Promise.reject(this.#disposedError('read a state of'))
-    return this.#serialize(() => this.readState(state, shape))
+    const read = Promise.resolve()
+      .then(() => this.readState(state, shape))
+      .catch((error: unknown) => {
+        if (error instanceof LeakyError) throw error
+        throw new BackendError(`${this.backend}: reading a state failed (${messageOf(error)})`, {
+          cause: error,
+        })
+      })
+    this.#reads.add(read)
+    const forget = () => this.#reads.delete(read)
+    read.then(forget, forget)
+    return read
   }
 
   /** @internal for LayerStateHandle */
@@ -115,24 +133,25 @@ export abstract class BaseLayer<S> implements Layer {
   /** Sync except for another layer's handle, which has to be read out first. */
   #start(state: LIState | StateHandle | undefined, batch: Shape): StartState<S> | Promise<StartState<S>> {
     if (state === undefined) return { kind: 'plain', state: initialState(this.spec, batch) }
-    if (state instanceof LayerStateHandle) {
-      if (state.disposed) throw new DisposedError('this state handle was disposed')
-      const expected = stateShape(this.spec, batch)
-      if (!sameShape(state.shape, expected)) {
-        throw new ShapeError(
-          `state must be ${formatShape(expected)} for this input, got ${formatShape(state.shape)}`,
-        )
-      }
-      if (state.owner === this) return { kind: 'resident', value: state.value as S }
-      // Another layer's handle (maybe another backend's): read it out, then use it as plain data.
-      // Its owner queues the read, so this never waits on our own queue.
-      return state.read().then((plain): StartState<S> => {
-        checkState(this.spec, plain, batch)
-        return { kind: 'plain', state: plain }
-      })
+    if (!isHandle(state)) {
+      checkState(this.spec, state, batch)
+      return { kind: 'plain', state }
     }
-    checkState(this.spec, state, batch)
-    return { kind: 'plain', state }
+    if (state.disposed) throw new DisposedError('this state handle was disposed')
+    const expected = stateShape(this.spec, batch)
+    if (!Array.isArray(state.shape) || !sameShape(state.shape, expected)) {
+      throw new ShapeError(
+        `state must be ${formatShape(expected)} for this input, got ${formatShape(state.shape)}`,
+      )
+    }
+    if (state instanceof LayerStateHandle && state.owner === this)
+      return { kind: 'resident', value: state.value as S }
+    // Another layer's handle (another backend's, or of another copy of @leaky/core): read it out,
+    // then use it as plain data. The read never waits on its owner's queue (see readResident).
+    return state.read().then((plain): StartState<S> => {
+      checkState(this.spec, plain, batch)
+      return { kind: 'plain', state: plain }
+    })
   }
 
   /**
@@ -164,6 +183,16 @@ export abstract class BaseLayer<S> implements Layer {
   #disposedError(verb: string): DisposedError {
     return new DisposedError(`cannot ${verb} a ${this.backend} layer after dispose()`)
   }
+}
+
+/** A StateHandle, told apart structurally: a handle of another copy of core is no LayerStateHandle. */
+function isHandle(state: object): state is StateHandle {
+  const h = state as Partial<StateHandle> & { v?: unknown }
+  return typeof h.read === 'function' && 'disposed' in h && h.v === undefined
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
 }
 
 class LayerStateHandle<S> implements StateHandle {

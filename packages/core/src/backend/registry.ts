@@ -1,83 +1,184 @@
-import { BackendUnavailableError, LeakyError, UnsupportedError } from '../errors/errors.js'
-import { type LayerSpec, resolveSpec } from '../layer/spec.js'
-import { BACKEND_NAMES, type Backend, type BackendName, isBackendName, type Layer } from './types.js'
+import { BackendUnavailableError, ParameterError, UnsupportedError } from '../errors/errors.js'
+import { type LayerSpec, type ResolvedLayerSpec, resolveSpec } from '../layer/spec.js'
+import { type Calibration, rankBackends } from './auto.js'
+import { checkCostFigures } from './costs.js'
+import {
+  type Availability,
+  BACKEND_NAME_PATTERN,
+  type Backend,
+  type BackendDeclaration,
+  type BackendName,
+  DEVICE_ALIASES,
+  DEVICES,
+  type Layer,
+} from './types.js'
 
 /**
- * The backend registry, after onnxruntime's js/common backend-impl.ts: backends register a factory
- * with a priority; resolving tries them in order, remembers one that failed to start, and when none
- * works throws one error that lists every backend's reason.
+ * The backend registry, after onnxruntime's js/common backend-impl.ts: packages declare backends
+ * with a priority; resolving tries them in order, remembers a probe's answer, and when none works
+ * throws one error that lists every backend's reason.
+ *
+ * One registry per process: it lives on globalThis under a Symbol.for key, so two copies of
+ * @leaky/core (npm installs both when versions differ) see the same backends. Its shape is the
+ * contract between those copies: a version number and plain data, nothing class-based.
  */
-export type BackendFactory = () => Backend | Promise<Backend>
-
 interface Entry {
-  readonly factory: BackendFactory
-  readonly priority: number
-  /** Started once; a failure to start is kept, so it is reported, not retried on every call. */
-  started?: Promise<Backend>
+  readonly declaration: BackendDeclaration
+  /** The probe's answer, asked once. */
+  availability?: Promise<Availability>
 }
 
-const registry = new Map<BackendName, Entry>()
+interface Store {
+  readonly version: 1
+  readonly entries: Map<BackendName, Entry>
+  /** What `leaky bench` measured here (useCalibration); undefined: the declared figures. */
+  calibration?: Calibration
+  /** Replaces the cost model's ranking (setAutoRanker). */
+  ranker?: AutoRanker
+}
 
-export function registerBackend(name: BackendName, factory: BackendFactory, priority = 0): void {
-  if (!isBackendName(name)) {
-    throw new UnsupportedError(
-      `unknown backend name "${name}"; leaky's backends are ${BACKEND_NAMES.join(', ')}`,
+const STORE_KEY = Symbol.for('leaky.registry')
+
+function store(): Store {
+  const g = globalThis as { [STORE_KEY]?: Store }
+  g[STORE_KEY] ??= { version: 1, entries: new Map() }
+  return g[STORE_KEY]
+}
+
+const RESERVED = new Set(['auto', 'all', ...Object.keys(DEVICE_ALIASES)])
+
+/**
+ * Makes a backend selectable by name, by its device's alias and by `auto`. Re-registering a name
+ * takes effect only with a higher or equal priority (onnxruntime's rule), so a package imported
+ * twice, or two copies of it, leave one entry.
+ */
+export function registerBackend(declaration: BackendDeclaration): void {
+  const d = declaration as Partial<BackendDeclaration> | null
+  const where = `backend declaration${typeof d?.name === 'string' ? ` "${d.name}"` : ''}`
+  if (typeof d !== 'object' || d === null)
+    throw new ParameterError('registerBackend takes a declaration object')
+  if (typeof d.name !== 'string' || !BACKEND_NAME_PATTERN.test(d.name)) {
+    throw new ParameterError(
+      `${where}: name must be lower-case words joined by hyphens (e.g. "my-backend"), got ${JSON.stringify(d.name)}`,
     )
   }
-  const existing = registry.get(name)
-  // Same rule as onnxruntime: re-registering only takes effect with a higher or equal priority.
-  if (existing && existing.priority > priority) return
-  registry.set(name, { factory, priority })
+  if (RESERVED.has(d.name)) {
+    throw new ParameterError(`${where}: "${d.name}" is reserved (${[...RESERVED].join(', ')})`)
+  }
+  if (!DEVICES.includes(d.device as never)) {
+    throw new ParameterError(`${where}: device must be one of ${DEVICES.join(', ')}, got ${String(d.device)}`)
+  }
+  if (typeof d.priority !== 'number' || !Number.isFinite(d.priority)) {
+    throw new ParameterError(`${where}: priority must be a finite number, got ${String(d.priority)}`)
+  }
+  if (typeof d.probe !== 'function' || typeof d.create !== 'function') {
+    throw new ParameterError(`${where}: probe and create must be functions`)
+  }
+  const costs = d.costs as BackendDeclaration['costs'] | undefined
+  checkCostFigures(costs?.sequence, `${where}: costs.sequence`)
+  checkCostFigures(costs?.step, `${where}: costs.step`)
+  const { entries } = store()
+  const existing = entries.get(d.name)
+  if (existing && existing.declaration.priority > d.priority) return
+  entries.set(d.name, { declaration: Object.freeze({ ...declaration }) })
 }
 
 /** Registered backend names, highest priority first. */
 export function registeredBackends(): BackendName[] {
-  return [...registry.entries()].sort((a, b) => b[1].priority - a[1].priority).map(([name]) => name)
+  return [...store().entries.values()]
+    .sort((a, b) => b.declaration.priority - a.declaration.priority)
+    .map((e) => e.declaration.name)
 }
 
-async function start(name: BackendName): Promise<Backend> {
-  const entry = registry.get(name)
+function entryOf(name: BackendName): Entry {
+  const entry = store().entries.get(name)
   if (!entry) {
     throw new BackendUnavailableError(
       `backend "${name}" is not registered; import its package (registered: ${registeredBackends().join(', ') || 'none'})`,
       [{ backend: name, reason: 'not registered' }],
     )
   }
-  entry.started ??= Promise.resolve().then(entry.factory)
-  return entry.started
+  return entry
+}
+
+function availabilityOf(entry: Entry): Promise<Availability> {
+  entry.availability ??= Promise.resolve()
+    .then(() => entry.declaration.probe())
+    .then(
+      (a): Availability =>
+        a?.ok === true
+          ? { ok: true }
+          : { ok: false, reason: typeof a?.reason === 'string' ? a.reason : 'its probe gave no reason' },
+      (error): Availability => ({ ok: false, reason: `its probe failed: ${messageOf(error)}` }),
+    )
+  return entry.availability
 }
 
 /** Why `name` cannot be used here, or undefined if it can. Never throws. */
 export async function whyUnavailable(name: BackendName): Promise<string | undefined> {
   try {
-    const availability = await (await start(name)).available()
+    const availability = await availabilityOf(entryOf(name))
     return availability.ok ? undefined : availability.reason
   } catch (error) {
-    return error instanceof Error ? error.message : String(error)
+    return messageOf(error)
   }
 }
 
-/** The backend called `name`; a BackendUnavailableError with the reason if it cannot run here. */
-export async function getBackend(name: string): Promise<Backend> {
-  if (!isBackendName(name)) {
-    throw new UnsupportedError(`unknown backend "${name}"; choose one of ${BACKEND_NAMES.join(', ')} or auto`)
-  }
-  const reason = await whyUnavailable(name)
-  if (reason !== undefined) {
-    throw new BackendUnavailableError(`backend ${name} is not available: ${reason}`, [
-      { backend: name, reason },
+async function make(entry: Entry, spec: ResolvedLayerSpec): Promise<Layer> {
+  const { name } = entry.declaration
+  const availability = await availabilityOf(entry)
+  if (!availability.ok) {
+    throw new BackendUnavailableError(`backend ${name} is not available: ${availability.reason}`, [
+      { backend: name, reason: availability.reason },
     ])
   }
-  return start(name)
+  return entry.declaration.create(spec)
+}
+
+function backendOf(entry: Entry): Backend {
+  const { name, device, costs } = entry.declaration
+  return {
+    name,
+    device,
+    costs,
+    available: () => availabilityOf(entry),
+    createLayer: (spec: LayerSpec) => make(entry, resolveSpec(spec)),
+  }
+}
+
+/**
+ * A Backend over a declaration that is not (or not yet) registered, with its own probe cache: for
+ * a package's tests and for code that wants one backend without selection.
+ */
+export function backendFor(declaration: BackendDeclaration): Backend {
+  return backendOf({ declaration })
+}
+
+/** The backend called `name`; a BackendUnavailableError with the reason if it cannot run here. */
+export async function getBackend(name: BackendName): Promise<Backend> {
+  const entry = entryOf(name)
+  const availability = await availabilityOf(entry)
+  if (!availability.ok) {
+    throw new BackendUnavailableError(`backend ${name} is not available: ${availability.reason}`, [
+      { backend: name, reason: availability.reason },
+    ])
+  }
+  return backendOf(entry)
+}
+
+/** The declared figures of a registered backend (undefined if none is registered under the name). */
+export function declarationOf(name: BackendName): BackendDeclaration | undefined {
+  return store().entries.get(name)?.declaration
 }
 
 export interface SelectOptions {
   /**
-   * Backend names to try in this order, or 'auto' (the default): every registered backend, in the
-   * order the auto ranker gives (the priority order unless a ranker is installed).
+   * What to try, in order: a backend name, a device alias ('cpu' | 'wasm' | 'webgpu' | 'cuda' |
+   * 'gpu': that device's registered backends, fastest first for the workload), 'auto' (every
+   * registered backend, fastest first), or a list of these. Default 'auto'.
    */
-  readonly prefer?: readonly string[] | 'auto'
-  /** What the layer will do; lets 'auto' pick the fastest backend for this size. */
+  readonly prefer?: string | readonly string[]
+  /** What the layer will do; lets 'auto' and the aliases rank backends for this size. */
   readonly workload?: Workload
 }
 
@@ -92,16 +193,23 @@ export interface Workload {
   readonly mode?: 'sequence' | 'step'
 }
 
-/** Orders candidate backends for a workload, fastest first (installed by the calibration of `leaky bench`). */
+/** Orders candidate backends for a workload, fastest first. */
 export type AutoRanker = (
   candidates: readonly BackendName[],
   workload: Workload | undefined,
 ) => readonly BackendName[]
 
-let autoRanker: AutoRanker | undefined
-
+/**
+ * Replaces the cost model as the way `auto` and the device aliases order backends (undefined: the
+ * cost model again).
+ */
 export function setAutoRanker(ranker: AutoRanker | undefined): void {
-  autoRanker = ranker
+  store().ranker = ranker
+}
+
+/** @internal for auto.ts: the calibration every copy of core ranks by. */
+export function calibrationSlot(): { calibration?: Calibration } {
+  return store()
 }
 
 /** A backend passed over by selection, and why: given to `onSkip` so the caller can say so. */
@@ -110,78 +218,124 @@ export interface Skipped {
   readonly reason: string
 }
 
-function candidates(options: SelectOptions): BackendName[] {
-  const prefer = options.prefer ?? 'auto'
-  if (prefer === 'auto') {
-    const order = registeredBackends()
-    return autoRanker ? [...autoRanker(order, options.workload)] : order
-  }
-  return prefer.map((name) => {
-    if (!isBackendName(name)) {
-      throw new UnsupportedError(`unknown backend "${name}"; choose from ${BACKEND_NAMES.join(', ')}`)
-    }
-    return name
-  })
+/** Fastest first for the workload by the cost model (priority order without a workload). */
+function ranked(names: readonly BackendName[], workload: Workload | undefined): BackendName[] {
+  const { ranker, calibration } = store()
+  if (ranker) return [...ranker(names, workload)]
+  return workload ? rankBackends(names, workload, calibration).map((e) => e.backend) : [...names]
 }
 
-function noneAvailable(reasons: readonly Skipped[]): BackendUnavailableError {
+/** The backend names a preference stands for, in the order they are tried. */
+export function resolvePreference(
+  prefer: SelectOptions['prefer'] = 'auto',
+  workload?: Workload,
+): BackendName[] {
+  const items = typeof prefer === 'string' ? [prefer] : prefer
+  if (!Array.isArray(items) || items.length === 0 || items.some((p) => typeof p !== 'string')) {
+    throw new UnsupportedError(
+      `prefer must be a backend name, a device alias (${Object.keys(DEVICE_ALIASES).join(', ')}), 'auto', or a non-empty list of these`,
+    )
+  }
+  const order: BackendName[] = []
+  for (const item of items) {
+    let names: BackendName[]
+    if (item === 'auto') names = ranked(registeredBackends(), workload)
+    else if (item in DEVICE_ALIASES) {
+      const devices = DEVICE_ALIASES[item] ?? []
+      names = ranked(
+        registeredBackends().filter((n) => devices.includes(entryOf(n).declaration.device)),
+        workload,
+      )
+    } else if (BACKEND_NAME_PATTERN.test(item)) names = [item]
+    else {
+      throw new UnsupportedError(
+        `unknown backend "${item}"; choose a registered backend (${registeredBackends().join(', ') || 'none'}), ` +
+          `a device (${Object.keys(DEVICE_ALIASES).join(', ')}) or auto`,
+      )
+    }
+    for (const n of names) if (!order.includes(n)) order.push(n)
+  }
+  return order
+}
+
+function noneAvailable(
+  prefer: SelectOptions['prefer'],
+  reasons: readonly Skipped[],
+): BackendUnavailableError {
+  const asked = typeof prefer === 'string' ? prefer : (prefer ?? ['auto']).join(', ')
   return new BackendUnavailableError(
-    `no backend is available: ${reasons.map((r) => `${r.backend}: ${r.reason}`).join('; ') || 'none registered'}`,
+    `no backend is available for prefer: ${asked}: ${
+      reasons.map((r) => `${r.backend}: ${r.reason}`).join('; ') || 'no registered backend matches'
+    }`,
     reasons,
   )
 }
 
-/** The first available backend of the preference list; one error listing every reason if none is. */
+/** The first available backend of the preference; one error listing every reason if none is. */
 export async function selectBackend(
   options: SelectOptions & { onSkip?: (skipped: Skipped) => void } = {},
 ): Promise<Backend> {
   const reasons: Skipped[] = []
-  for (const name of candidates(options)) {
+  for (const name of resolvePreference(options.prefer, options.workload)) {
     const reason = await whyUnavailable(name)
-    if (reason === undefined) return start(name)
+    if (reason === undefined) return backendOf(entryOf(name))
     reasons.push({ backend: name, reason })
     options.onSkip?.({ backend: name, reason })
   }
-  throw noneAvailable(reasons)
+  throw noneAvailable(options.prefer, reasons)
 }
 
 /**
- * A layer on the first backend of the preference list that can make it: a backend that is
- * unavailable, or whose runtime fails to start the layer (a session that will not load, a device
- * lost), is passed over for the next, and `onSkip` hears why. Bad specs fail at once: they would
- * fail on every backend.
+ * A layer on the first backend of the preference that can make it: a backend that is unavailable,
+ * or whose runtime fails to start the layer (a session that will not load, a device lost), is
+ * passed over for the next, and `onSkip` hears why. The spec is checked and resolved once, first:
+ * a bad spec would fail on every backend, and its warnings reach `onWarning` once.
  */
 export async function createLayer(
   spec: LayerSpec,
   options: SelectOptions & { onSkip?: (skipped: Skipped) => void } = {},
 ): Promise<Layer> {
-  resolveSpec(spec)
+  const resolved = resolveSpec(spec)
+  const names = resolvePreference(options.prefer, options.workload)
   const reasons: Skipped[] = []
   const skip = (backend: BackendName, reason: string) => {
     reasons.push({ backend, reason })
     options.onSkip?.({ backend, reason })
   }
-  for (const name of candidates(options)) {
+  for (const name of names) {
     const reason = await whyUnavailable(name)
     if (reason !== undefined) {
       skip(name, reason)
       continue
     }
     try {
-      return await (await start(name)).createLayer(spec)
+      return await make(entryOf(name), resolved)
     } catch (error) {
-      if (!(error instanceof LeakyError) || error.code === 'E_UNAVAILABLE' || error.code === 'E_BACKEND') {
-        skip(name, `failed to start: ${error instanceof Error ? error.message : String(error)}`)
-        continue
+      // A caller's error (bad spec, capacity) would fail everywhere: it is thrown. Checked by code,
+      // not instanceof, so errors from a backend built on another copy of core are told apart too.
+      const code = (error as { code?: unknown } | null)?.code
+      if (
+        typeof code === 'string' &&
+        code.startsWith('E_') &&
+        code !== 'E_UNAVAILABLE' &&
+        code !== 'E_BACKEND'
+      ) {
+        throw error
       }
-      throw error
+      skip(name, `failed to start: ${messageOf(error)}`)
     }
   }
-  throw noneAvailable(reasons)
+  throw noneAvailable(options.prefer, reasons)
 }
 
-/** For tests: forget every registration. */
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+/** @internal for tests: forget every registration and the ranker (of every copy of core). */
 export function resetRegistry(): void {
-  registry.clear()
-  autoRanker = undefined
+  const s = store()
+  s.entries.clear()
+  s.ranker = undefined
+  s.calibration = undefined
 }

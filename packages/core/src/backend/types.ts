@@ -2,22 +2,76 @@ import type { LayerSpec, LIState, ResolvedLayerSpec } from '../layer/spec.js'
 import type { RunOptions, RunResult } from '../math/li.js'
 import type { Shape, Tensor } from '../tensor/tensor.js'
 
-/** Every backend's name, the same in the API, the CLI, the docs and JSON output. */
-export const BACKEND_NAMES = ['js', 'node-cpu', 'node-webgpu', 'node-cuda', 'web-wasm', 'web-webgpu'] as const
-export type BackendName = (typeof BACKEND_NAMES)[number]
+/**
+ * A backend's name, the same in the API, the CLI, the docs and JSON output. Names are open: any
+ * package may declare one (`registerBackend`); leaky's own are js, node-cpu, node-webgpu, node-cuda,
+ * web-wasm and web-webgpu.
+ */
+export type BackendName = string
 
-export function isBackendName(name: string): name is BackendName {
-  return (BACKEND_NAMES as readonly string[]).includes(name)
+/** The devices a backend runs on, as `prefer` names them (transformers.js's `device`). */
+export const DEVICES = ['cpu', 'wasm', 'webgpu', 'cuda'] as const
+export type Device = (typeof DEVICES)[number]
+
+/** `prefer` aliases: each stands for the registered backends of these devices that run here. */
+export const DEVICE_ALIASES: Readonly<Record<string, readonly Device[]>> = Object.freeze({
+  cpu: ['cpu'],
+  wasm: ['wasm'],
+  webgpu: ['webgpu'],
+  cuda: ['cuda'],
+  gpu: ['webgpu', 'cuda'],
+})
+
+/** What a backend name must look like: lower-case words joined by hyphens. */
+export const BACKEND_NAME_PATTERN = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/
+
+/** Fixed and per-work costs of one backend, for `auto` (see auto.ts for the model). */
+export interface CostFigures {
+  /** Fixed cost of one call (run() or step()), in seconds: dispatch, session run, copies in and out. */
+  readonly callSeconds: number
+  /** LI updates per second once a call is running. */
+  readonly neuronStepsPerSecond: number
+  /** x·Wᵀ throughput of a weighted layer. */
+  readonly flopsPerSecond?: number
+}
+
+/** Cost figures for 'sequence' (one run() over T steps) and 'step' (T step() calls). */
+export interface BackendCost {
+  readonly sequence: CostFigures
+  readonly step: CostFigures
 }
 
 /** Whether a backend can run here, and if not, a reason a person can act on. */
 export type Availability = { readonly ok: true } | { readonly ok: false; readonly reason: string }
 
+/** A registered backend as callers see it (`getBackend`, `selectBackend`). */
 export interface Backend {
   readonly name: BackendName
+  readonly device: Device
+  /** The declared built-in cost figures `auto` uses until `leaky bench` has measured this machine. */
+  readonly costs: BackendCost
+  /** Whether it can run here: probed once, then the same answer. Never throws. */
   available(): Promise<Availability>
   /** Makes a layer; throws BackendUnavailableError (with the reason) if the backend cannot run here. */
   createLayer(spec: LayerSpec): Promise<Layer>
+}
+
+/**
+ * A backend, as the package that owns it declares it: `registerBackend(declaration)`. Adding a
+ * backend edits no other package.
+ */
+export interface BackendDeclaration {
+  /** Unique, lower-case words joined by hyphens (BACKEND_NAME_PATTERN); not a device alias. */
+  readonly name: BackendName
+  readonly device: Device
+  /** Higher is tried first where no cost ranking applies (a name list, a workload-less 'auto'). */
+  readonly priority: number
+  /** Built-in cost figures for `auto` on a machine `leaky bench` has not measured. */
+  readonly costs: BackendCost
+  /** Whether it can run here, with a reason a person can act on. Called once; a throw is a reason. */
+  probe(): Promise<Availability>
+  /** A layer for a spec core has already checked and resolved (once: warnings fired once). */
+  create(spec: ResolvedLayerSpec): Layer | Promise<Layer>
 }
 
 /**
@@ -57,6 +111,11 @@ export interface Layer {
   run(xs: Tensor, state?: LIState | StateHandle, options?: RunOptions): Promise<RunResult>
   /** One step with input [...batch, inputs]; without a state it starts from Norse's default. */
   step(x: Tensor, state?: LIState | StateHandle): Promise<LayerStepResult>
+  /**
+   * A tensor in the engine's own memory (e.g. wasm memory), for backends that have one: passing it
+   * to run/step copies nothing. It stays valid until the layer is disposed.
+   */
+  allocate?(shape: Shape): Tensor
   /** Frees the layer; later calls throw DisposedError. Safe to call twice. */
   dispose(): Promise<void>
   readonly disposed: boolean

@@ -373,5 +373,28 @@ export function conformanceChecks(options: ConformanceOptions): Check[] {
     }),
   )
 
+  add(
+    "two busy layers given each other's state handles both finish (no deadlock), as do their disposes",
+    () =>
+      withLayer(backend, { neurons: 64 }, (a) =>
+        withLayer(backend, { neurons: 64 }, async (b) => {
+          const x = { data: new Float32Array(64).fill(0.5), shape: [64] }
+          const xs = { data: new Float32Array(200 * 64).fill(0.5), shape: [200, 64] }
+          const [sa, sb] = [(await a.step(x)).state, (await b.step(x)).state]
+          // Both busy, then each call waits behind its own layer's run and reads the other's handle.
+          const calls = Promise.all([a.run(xs), b.run(xs), a.step(x, sb), b.step(x, sa)])
+          const expected = await (await backend.createLayer({ neurons: 64 })).step(x, await sa.read())
+          let timer: ReturnType<typeof setTimeout> | undefined
+          const hung = new Promise<'hung'>((resolve) => {
+            timer = setTimeout(() => resolve('hung'), 20_000)
+          })
+          const done = await Promise.race([calls, hung])
+          clearTimeout(timer)
+          if (done === 'hung') fail("two layers reading each other's handles waited on each other for 20 s")
+          expectClose("b stepped from a's handle", done[3].v.data, expected.v.data, 0)
+        }),
+      ),
+  )
+
   return checks
 }

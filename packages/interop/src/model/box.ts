@@ -1,4 +1,5 @@
-import { checkSequence, initialState, type ResolvedLayerSpec, type Tensor } from '@leaky/core'
+import { initialState, type ResolvedLayerSpec, type Tensor } from '@leaky/core'
+import { checkSequence } from '@leaky/core/backend'
 
 const f = Math.fround
 

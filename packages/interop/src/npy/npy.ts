@@ -1,4 +1,5 @@
-import { assertTensor, FormatError, type Tensor } from '@leaky/core'
+import { FormatError, type Tensor } from '@leaky/core'
+import { assertTensor } from '@leaky/core/backend'
 import { bytesPerItem, formatHeader, type NpyDType, type NpyHeader, parseHeader } from './header.js'
 
 export type BytesLike = Uint8Array | ArrayBuffer

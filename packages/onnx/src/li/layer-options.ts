@@ -1,12 +1,12 @@
 /** Options shared by every LI graph builder, the checks on a spec, and the input projection x·Wᵀ. */
 import {
-  checkNeurons,
   formatShape,
   ParameterError,
   type ResolvedLayerSpec,
   ShapeError,
   UnsupportedError,
 } from '@leaky/core'
+import { checkNeurons } from '@leaky/core/backend'
 import type { Dim, GraphBuilder } from '../graph/graph-builder.js'
 
 /** How the LI parameters enter a graph. */

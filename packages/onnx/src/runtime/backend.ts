@@ -1,40 +1,6 @@
-import {
-  type Availability,
-  type Backend,
-  type BackendName,
-  BackendUnavailableError,
-  type Layer,
-  type LayerSpec,
-  type ResolvedLayerSpec,
-  resolveSpec,
-} from '@leaky/core'
+import { type Availability, resolveSpec } from '@leaky/core'
 import { layerModel } from '../model/layer-model.js'
 import type { OrtRuntime, SessionOptions } from './runtime.js'
-
-/**
- * A backend over one device: `available()` is the device's probe; createLayer checks the spec first
- * (a bad spec is the caller's error whatever the device), then availability.
- */
-export function ortBackend(
-  name: BackendName,
-  probe: () => Promise<Availability>,
-  createLayer: (spec: ResolvedLayerSpec) => Layer,
-): Backend {
-  return {
-    name,
-    available: probe,
-    async createLayer(spec: LayerSpec): Promise<Layer> {
-      const resolved = resolveSpec(spec)
-      const availability = await probe()
-      if (!availability.ok) {
-        throw new BackendUnavailableError(`backend ${name} is not available: ${availability.reason}`, [
-          { backend: name, reason: availability.reason },
-        ])
-      }
-      return createLayer(resolved)
-    },
-  }
-}
 
 /** A probe per device, run once: later calls share the first answer. */
 export function probeOnce<D>(

@@ -3,7 +3,7 @@
  * onnxruntime build (OrtRuntime) and per-device choices (DevicePolicy); the layer, the session pool
  * and the backend factory are shared. Types only from onnxruntime-common: no runtime is imported.
  */
-export { firstLine, ortBackend, probeOnce, trySession } from './backend.js'
+export { firstLine, probeOnce, trySession } from './backend.js'
 export { OrtLayer, type OrtState } from './layer.js'
 export {
   type DevicePolicy,

@@ -1,18 +1,15 @@
 import {
-  advance,
   type BackendName,
-  BaseLayer,
   type LIState,
   type ResolvedLayerSpec,
   type RunOptions,
   type RunResult,
   type Shape,
-  type StartState,
   sizeOf,
-  stateShape,
   type Tensor,
   type Tolerance,
 } from '@leaky/core'
+import { advance, BaseLayer, type StartState, stateShape } from '@leaky/core/backend'
 import { SEQUENCE_IO, STEP_IO } from '../li/io-names.js'
 import type { GraphKind } from '../model/contract.js'
 import type { DevicePolicy, OrtRuntime, OrtTensor } from './runtime.js'
