@@ -153,8 +153,9 @@ describe.skipIf(!python)('leaky export, run by the README snippet in Python onnx
   })
 })
 
-describe.skipIf(python !== undefined)('Python tools', () => {
-  it.skipIf(!pythonRequired)(`${pythonMissing} (required under CI)`, () => {
-    throw new Error(`${pythonMissing}: CI must run the Python-tool tests`)
+if (!python)
+  describe('Python tools', () => {
+    it.skipIf(!pythonRequired)(`${pythonMissing} (required under CI)`, () => {
+      throw new Error(`${pythonMissing}: CI must run the Python-tool tests`)
+    })
   })
-})
