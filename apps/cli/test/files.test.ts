@@ -333,6 +333,32 @@ describe('reads are bounded', () => {
   })
 })
 
+describe('leaky starts without reserving HDF5 memory', () => {
+  it('runs under ulimit -v 8000000 (h5wasm starts only when a .nir file is touched)', () => {
+    writeFileSync(join(scratch, 'ulimit.json'), JSON.stringify({ shape: [3, 2], data: [1, 2, 3, 4, 5, 6] }))
+    const r = spawnSync(
+      'bash',
+      [
+        '-c',
+        'ulimit -v 8000000; exec "$0" "$@"',
+        process.execPath,
+        bin,
+        'run',
+        '--input',
+        join(scratch, 'ulimit.json'),
+        '--out',
+        join(scratch, 'ulimit-v.json'),
+        '--backend',
+        'js',
+      ],
+      { encoding: 'utf8', env },
+    )
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    expect(JSON.parse(readFileSync(join(scratch, 'ulimit-v.json'), 'utf8')).voltages.shape).toEqual([3, 2])
+  })
+})
+
 describe('run picks its backend through createLayer', () => {
   it('a backend in the list that is unavailable is passed over with a note on stderr', () => {
     randomNpy(join(scratch, 'pref.npy'), [6, 2])
