@@ -17,7 +17,7 @@ describe('io: .npy and .json arrays', () => {
   it('round-trips float32 through .npy (numpy.save bytes) and .json', async () => {
     const t = { data: Float32Array.from({ length: 12 }, (_, k) => k / 3 - 1), shape: [3, 4] }
     for (const name of ['a.npy', 'a.json']) {
-      writeArray(join(dir, name), t)
+      await writeArray(join(dir, name), t)
       expect(await readArray(join(dir, name))).toEqual(t)
     }
     expect(Buffer.from(readFileSync(join(dir, 'a.npy'))).equals(Buffer.from(writeNpy(t)))).toBe(true)
@@ -25,7 +25,7 @@ describe('io: .npy and .json arrays', () => {
   it('reads time slices of both formats', async () => {
     const t = { data: Float32Array.from({ length: 12 }, (_, k) => k), shape: [4, 3] }
     for (const name of ['s.npy', 's.json']) {
-      writeArray(join(dir, name), t)
+      await writeArray(join(dir, name), t)
       const reader = await openArray(join(dir, name))
       expect(reader.shape).toEqual([4, 3])
       expect(await reader.read(1, 3)).toEqual(t.data.subarray(3, 9))

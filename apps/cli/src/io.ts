@@ -1,16 +1,20 @@
-import { readFileSync, writeFileSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
 import { extname } from 'node:path'
-import { FormatError, LeakyError, type Shape, sizeOf, type Tensor } from '@leaky/core'
-import { readNpy, writeNpy } from '@leaky/interop'
-import { openNpyFile } from '@leaky/interop/node'
+import { FormatError, LeakyError, NonFiniteError, type Shape, sizeOf, type Tensor } from '@leaky/core'
+import { writeNpy } from '@leaky/interop'
+import { openNpyFile, readNpyFile } from '@leaky/interop/node'
+import { writeFileSafely } from './files/output.js'
+import { checkInputFile, MAX_JSON_BYTES, readJsonText } from './files/paths.js'
 
 /**
  * Arrays in and out of the CLI, by file extension: `.json` ({ shape, data }) and `.npy` (NumPy).
  * The .npy format itself is @leaky/interop's (readNpy, openNpyFile, writeNpy, createNpyFile): this
  * file only picks the format by extension and names the file in every error.
  * float64 is rounded to float32 on reading (leaky computes in float32, as Norse's golden runs do).
+ * Inputs must be regular files; JSON is parsed whole, so it is refused over MAX_JSON_BYTES (64 MiB).
+ * JSON holds only finite numbers: writing NaN or ±Inf into it is refused (.npy holds them).
  */
+
+export { MAX_JSON_BYTES }
 
 /** A time-first array read slice by slice: rows are indices of the first axis. */
 export interface ArrayReader {
@@ -52,13 +56,9 @@ export function tensorFromJson(value: unknown, what: string): Tensor {
   return { data: Float32Array.from(data as number[]), shape: shape as number[] }
 }
 
+/** A JSON file (a regular file of at most MAX_JSON_BYTES), parsed. */
 export function readJsonFile(path: string): unknown {
-  let text: string
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch (error) {
-    throw new FormatError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`)
-  }
+  const text = readJsonText(path)
   try {
     return JSON.parse(text)
   } catch (error) {
@@ -76,6 +76,7 @@ export function isNpy(path: string): boolean {
 /** Opens an array for reading by time slices: .npy streams from disk, .json is parsed whole. */
 export async function openArray(path: string): Promise<ArrayReader> {
   if (isNpy(path)) {
+    checkInputFile(path)
     const stream = await withFile(path, () => openNpyFile(path))
     return {
       shape: [stream.steps, ...stream.stepShape],
@@ -95,12 +96,31 @@ export async function openArray(path: string): Promise<ArrayReader> {
 /** The whole array of a .npy or .json file, as float32. */
 export async function readArray(path: string): Promise<Tensor> {
   if (!isNpy(path)) return tensorFromJson(readJsonFile(path), path)
-  const { data, shape } = await withFile(path, async () => readNpy(await readFile(path)))
+  checkInputFile(path)
+  const { data, shape } = await withFile(path, () => readNpyFile(path))
   return { data, shape }
 }
 
-/** Writes a tensor as .npy (float32) or .json ({ shape, data }). */
-export function writeArray(path: string, t: Tensor): void {
-  if (isNpy(path)) writeFileSync(path, writeNpy(t))
-  else writeFileSync(path, `${JSON.stringify({ shape: t.shape, data: Array.from(t.data) })}\n`)
+/**
+ * Float32 values as JSON numbers: JSON has no NaN or ±Infinity (JSON.stringify would write null,
+ * or a bare Infinity no parser accepts), so those are a NonFiniteError naming .npy, which holds them.
+ */
+export function jsonNumbers(data: Float32Array, what: string): string {
+  for (let k = 0; k < data.length; k++) {
+    if (!Number.isFinite(data[k] as number))
+      throw new NonFiniteError(
+        `${what}: value ${k} is ${data[k]}, which JSON cannot hold: write a .npy file instead (it keeps NaN and ±Inf)`,
+      )
+  }
+  return data.join(',')
+}
+
+/** Writes a tensor as .npy (float32) or .json ({ shape, data }), atomically (see files/output.ts). */
+export async function writeArray(path: string, t: Tensor): Promise<void> {
+  await writeFileSafely(
+    path,
+    isNpy(path)
+      ? writeNpy(t)
+      : `{"shape":${JSON.stringify(t.shape)},"data":[${jsonNumbers(t.data, path)}]}\n`,
+  )
 }

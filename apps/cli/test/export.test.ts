@@ -275,15 +275,19 @@ describe('leaky export', () => {
     })
   })
   it.each([
-    ['no --graph', ['--neuron', 'feed-forward', '--neurons', '3', '--out', 'X'], /--graph .* is required/],
+    [
+      'no --graph',
+      ['--neuron', 'feed-forward', '--neurons', '3', '--out', 'X.onnx'],
+      /--graph .* is required/,
+    ],
     [
       'an unknown graph',
-      ['--neuron', 'feed-forward', '--graph', 'loop', '--neurons', '3', '--out', 'X'],
+      ['--neuron', 'feed-forward', '--graph', 'loop', '--neurons', '3', '--out', 'X.onnx'],
       /--graph must be one of/,
     ],
     [
       'an unknown neuron',
-      ['--neuron', 'lif', '--graph', 'step', '--neurons', '3', '--out', 'X'],
+      ['--neuron', 'lif', '--graph', 'step', '--neurons', '3', '--out', 'X.onnx'],
       /--neuron must be one of/,
     ],
     [
@@ -293,22 +297,33 @@ describe('leaky export', () => {
     ],
     [
       '--neurons 0',
-      ['--neuron', 'feed-forward', '--graph', 'step', '--neurons', '0', '--out', 'X'],
+      ['--neuron', 'feed-forward', '--graph', 'step', '--neurons', '0', '--out', 'X.onnx'],
       /--neurons takes a whole number/,
     ],
     [
       'a bad --batch-rank',
-      ['--neuron', 'feed-forward', '--graph', 'step', '--neurons', '3', '--batch-rank', '-1', '--out', 'X'],
+      [
+        '--neuron',
+        'feed-forward',
+        '--graph',
+        'step',
+        '--neurons',
+        '3',
+        '--batch-rank',
+        '-1',
+        '--out',
+        'X.onnx',
+      ],
       /--batch-rank/,
     ],
     [
       '--steps on a step graph',
-      ['--neuron', 'feed-forward', '--graph', 'step', '--neurons', '3', '--steps', '5', '--out', 'X'],
+      ['--neuron', 'feed-forward', '--graph', 'step', '--neurons', '3', '--steps', '5', '--out', 'X.onnx'],
       /--steps applies/,
     ],
     [
       'weighted without sizes',
-      ['--neuron', 'weighted', '--graph', 'step', '--out', 'X'],
+      ['--neuron', 'weighted', '--graph', 'step', '--out', 'X.onnx'],
       /needs --neurons N and --inputs M/,
     ],
     ['an unknown flag', ['--neuron', 'feed-forward', '--graph', 'step', '--frobnicate'], /Unknown option/],
@@ -324,7 +339,7 @@ describe('leaky export', () => {
         '--params',
         '/no/such.json',
         '--out',
-        'X',
+        'X.onnx',
       ],
       /cannot read params file/,
     ],
@@ -340,7 +355,7 @@ describe('leaky export', () => {
         '--params',
         'PERNEURON',
         '--out',
-        'X',
+        'X.onnx',
       ],
       /chunked parallel graph needs/,
     ],
@@ -348,7 +363,7 @@ describe('leaky export', () => {
     const perNeuron = join(scratch, 'per-neuron.json')
     writeFileSync(perNeuron, JSON.stringify({ vLeak: [0, 1, 2] }))
     const out = join(scratch, 'never.onnx')
-    const r = leaky('export', ...args.map((a) => (a === 'X' ? out : a === 'PERNEURON' ? perNeuron : a)))
+    const r = leaky('export', ...args.map((a) => (a === 'X.onnx' ? out : a === 'PERNEURON' ? perNeuron : a)))
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(message)
     expect(r.stderr).not.toMatch(/\n\s+at /)

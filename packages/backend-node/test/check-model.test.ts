@@ -12,11 +12,12 @@ describe('checkModel', () => {
   })
 
   it('a model whose contract is intact but which onnxruntime refuses: FormatError from onnxruntime', async () => {
-    const g = new GraphBuilder('broken')
-    for (const name of ['xs', 'v0', 'i0']) g.input(name, [1])
-    g.node('NoSuchOperator', ['xs', 'v0', 'i0'], ['voltages', 'v_final', 'i_final'])
-    for (const name of ['voltages', 'v_final', 'i_final']) g.output(name, name, [1])
+    // The graph declares the contract's inputs and outputs (names, shapes), so readModelContract passes.
     const seq = exportModel(resolveSpec({ neurons: 1 }), { graph: 'sequence' }).contract
+    const g = new GraphBuilder('broken')
+    for (const t of seq.inputs) g.input(t.name, [...t.shape])
+    g.node('NoSuchOperator', ['xs', 'v0', 'i0'], ['voltages', 'v_final', 'i_final'])
+    for (const t of seq.outputs) g.output(t.name, t.name, [...t.shape])
     const bytes = encodeModel(g, '', { [CONTRACT_KEY]: JSON.stringify(seq) })
     await expect(checkModel(bytes)).rejects.toThrow(FormatError)
     await expect(checkModel(bytes)).rejects.toThrow(/onnxruntime-node cannot load the model/)

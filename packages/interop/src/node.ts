@@ -1,7 +1,7 @@
 /**
  * Node-only helpers: files on disk. The rest of @leaky/interop works on bytes and runs in browsers too.
  */
-import { open, readFile, writeFile } from 'node:fs/promises'
+import { type FileHandle, open, writeFile } from 'node:fs/promises'
 import { FormatError, ShapeError, type Tensor } from '@leaky/core'
 import type { WriteOptions } from './hdf5/h5wasm.js'
 import { type DecodeOptions, decodeH5InWorker } from './hdf5/worker-client.js'
@@ -11,8 +11,39 @@ import { formatHeader as npyHeader } from './npy/header.js'
 import { type NpyArray, npyData, readNpy, writeNpy } from './npy/npy.js'
 import { type ByteSource, type NpyStream, openNpy } from './npy/stream.js'
 
+/**
+ * Opens `path` for reading and checks, on the open file, that it is a regular file: a device
+ * (/dev/zero) or a pipe has no size and would be read until memory runs out.
+ */
+async function openRegular(path: string): Promise<{ handle: FileHandle; size: number }> {
+  const handle = await open(path, 'r')
+  const s = await handle.stat()
+  if (!s.isFile()) {
+    await handle.close()
+    throw new FormatError(`${path} is not a regular file (a device, a pipe or a folder)`)
+  }
+  return { handle, size: s.size }
+}
+
+/** The whole of a regular file (its size read once, on the open file). */
+async function readRegular(path: string): Promise<Uint8Array> {
+  const { handle, size } = await openRegular(path)
+  try {
+    const out = new Uint8Array(size)
+    let filled = 0
+    while (filled < size) {
+      const { bytesRead } = await handle.read(out, filled, size - filled, filled)
+      if (bytesRead === 0) break
+      filled += bytesRead
+    }
+    return filled === size ? out : out.subarray(0, filled)
+  } finally {
+    await handle.close()
+  }
+}
+
 export async function readNpyFile(path: string): Promise<NpyArray> {
-  return readNpy(await readFile(path))
+  return readNpy(await readRegular(path))
 }
 
 export async function writeNpyFile(path: string, t: Tensor): Promise<void> {
@@ -74,8 +105,7 @@ export async function createNpyFile(path: string, shape: readonly number[]): Pro
 
 /** A file as a ByteSource: each read is one positioned read (fs.read with an offset) into a fresh buffer. */
 export async function fileSource(path: string): Promise<ByteSource> {
-  const handle = await open(path, 'r')
-  const { size } = await handle.stat()
+  const { handle, size } = await openRegular(path)
   return {
     size,
     async read(offset, length) {
@@ -112,7 +142,7 @@ export async function readNirBytes(input: Uint8Array, options: DecodeOptions = {
 }
 
 export async function readNirFile(path: string, options: DecodeOptions = {}): Promise<NirDocument> {
-  return readNirBytes(new Uint8Array(await readFile(path)), options)
+  return readNirBytes(await readRegular(path), options)
 }
 
 export async function writeNirFile(

@@ -4,7 +4,14 @@
  */
 import { FormatError, mulberry32, resolveSpec, tensor } from '@leaky/core'
 import { describe, expect, it } from 'vitest'
-import { CONTRACT_KEY, encodeModel, exportModel, GraphBuilder, readModelContract } from '../src/index.js'
+import {
+  CONTRACT_KEY,
+  decodeModel,
+  encodeModel,
+  exportModel,
+  GraphBuilder,
+  readModelContract,
+} from '../src/index.js'
 
 const weighted = resolveSpec({
   neurons: 3,
@@ -63,6 +70,46 @@ describe('readModelContract', () => {
       /contract's inputs \(xs, v0, i0, tau_syn_inv, tau_mem_inv, v_leak\) are not the graph's \(x\)/,
     )
     expect(() => readModelContract('bytes' as unknown as Uint8Array)).toThrow(FormatError)
+  })
+
+  it('a graph whose declared shapes or dtypes were edited no longer matches its contract: FormatError', () => {
+    /** The model `good` with one declared tensor changed, re-encoded with its metadata. */
+    const edited = (change: (m: ReturnType<typeof decodeModel>) => void) => {
+      const m = decodeModel(good)
+      change(m)
+      const meta = Object.fromEntries((m.metadataProps ?? []).map((p) => [p.key, p.value]))
+      return encodeModel(m.graph as NonNullable<typeof m.graph>, '', meta as Record<string, string>)
+    }
+    const dim = (m: ReturnType<typeof decodeModel>, list: 'input' | 'output', k: number, d: number) =>
+      m.graph?.[list]?.[k]?.type?.tensorType?.shape?.dim?.[d]
+    // The re-encoding itself changes nothing.
+    expect(readModelContract(edited(() => {}))).toEqual(contract)
+    const cases: [string, (m: ReturnType<typeof decodeModel>) => void, RegExp][] = [
+      [
+        'an output dim edited to 99',
+        (m) => Object.assign(dim(m, 'output', 0, 2) ?? {}, { dimValue: 99 }),
+        /says voltages is \[T, batch0, 3\], the graph declares \[T, batch0, 99\]/,
+      ],
+      [
+        'a symbolic dim renamed',
+        (m) => Object.assign(dim(m, 'input', 0, 0) ?? {}, { dimParam: 'time' }),
+        /says xs is \[T, batch0, 2\], the graph declares \[time, batch0, 2\]/,
+      ],
+      [
+        'a dim dropped',
+        (m) => m.graph?.input?.[1]?.type?.tensorType?.shape?.dim?.pop(),
+        /says v0 is \[batch0, 3\], the graph declares \[batch0\]/,
+      ],
+      [
+        'a float64 input',
+        (m) => Object.assign(m.graph?.input?.[3]?.type?.tensorType ?? {}, { elemType: 11 }),
+        /says tau_syn_inv is float32, the graph declares ONNX element type 11/,
+      ],
+    ]
+    for (const [what, change, message] of cases) {
+      expect(() => readModelContract(edited(change)), what).toThrow(FormatError)
+      expect(() => readModelContract(edited(change)), what).toThrow(message)
+    }
   })
 
   it('fuzz: 600 seeded mutations of a real model give a contract or a FormatError, nothing else', () => {

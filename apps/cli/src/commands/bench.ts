@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { cpus, hostname, totalmem } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -43,6 +43,8 @@ import {
   toSvg,
 } from '../bench/report.js'
 import { calibrationPath, writeCalibration } from '../calibration.js'
+import { writeFileSafely } from '../files/output.js'
+import { checkOutputFolder } from '../files/paths.js'
 import { formatTable } from '../table.js'
 import { type CommandHelp, formatHelp, parseFlags, UsageError } from '../usage.js'
 
@@ -289,6 +291,9 @@ export async function bench(args: string[]): Promise<number> {
   selected.sort((a, b) => neuronSteps(a.w) - neuronSteps(b.w))
   const names = await parseBackendList(values.backend, benchHelp.usage)
   const outDir = values.out ?? defaultOutDir()
+  // Minutes of benchmarking must not end in "cannot write": the folder is checked before any work.
+  checkOutputFolder(outDir)
+  checkOutputFolder(dirname(calibrationPath()))
 
   const available: BackendName[] = []
   const unavailable: { backend: string; reason: string }[] = []
@@ -424,9 +429,9 @@ export async function bench(args: string[]): Promise<number> {
 
   mkdirSync(outDir, { recursive: true })
   const base = join(outDir, `${m.date.slice(0, 10)}-${m.host.replace(/[^A-Za-z0-9._-]/g, '_')}`)
-  writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`)
-  writeFileSync(`${base}.md`, toMarkdown(report))
-  writeFileSync(`${base}.svg`, toSvg(report))
+  await writeFileSafely(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`)
+  await writeFileSafely(`${base}.md`, toMarkdown(report))
+  await writeFileSafely(`${base}.svg`, toSvg(report))
   const calibrationFile = calibrationPath()
   if (Object.keys(costs).length > 0)
     writeCalibration({ version: 1, host: m.host, createdAt: m.date, backends: costs }, calibrationFile)

@@ -1,7 +1,7 @@
-import { writeFileSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
 import { FormatError, type LayerSpec, type LIParameters, type Tensor, tensor } from '@leaky/core'
 import { exportModel, type LayerModelOptions } from '@leaky/onnx'
+import { writeAll, writeOutputs } from '../files/output.js'
+import { checkOutputs, readJsonText } from '../files/paths.js'
 import {
   type CommandHelp,
   formatHelp,
@@ -17,7 +17,8 @@ export const exportHelp: CommandHelp = {
     '       [--params FILE.json] [--weights FILE.json] [--dt DT] [--steps T] [--batch-rank R]\n' +
     '       [--parallel auto|doubling|chunked] [--parameters baked|inputs] --out FILE.onnx',
   description:
-    'Writes an ONNX model (opset 17) of an LI layer and its contract, FILE.json, beside it.\n' +
+    'Writes an ONNX model (opset 17) of an LI layer and its contract, FILE.json, beside it. --out must end\n' +
+    'in .onnx; an output that is one of the input files is refused; both files are written whole or not at all.\n' +
     'The contract names every input and output with its shape, the parameters, dt, and the initial\n' +
     'state convention (v0 = vLeak, i0 = 0), so the model runs with any onnxruntime.\n' +
     '  --graph step       one step (x, v, i) → (v_new, i_new); exact\n' +
@@ -55,12 +56,7 @@ function oneOf<T extends string>(
 }
 
 async function readJson(path: string, what: string): Promise<unknown> {
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (error) {
-    throw new FormatError(`cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`)
-  }
+  const text = readJsonText(path, `${what} ${path}`)
   try {
     return JSON.parse(text)
   } catch (error) {
@@ -136,6 +132,24 @@ export async function exportCommand(args: string[]): Promise<number> {
   if (!neuron) throw new UsageError('--neuron feed-forward|weighted is required', usage)
   if (!graph) throw new UsageError('--graph step|sequence|parallel is required', usage)
   if (!values.out) throw new UsageError('--out FILE.onnx is required', usage)
+  if (!/\.onnx$/i.test(values.out))
+    throw new UsageError(
+      `--out must end in .onnx (the contract goes beside it as .json), got "${values.out}"`,
+      usage,
+    )
+  const out = values.out
+  const contractPath = `${out.slice(0, -'.onnx'.length)}.json`
+  // Before any work: neither output may be an input (--params m.json --out m.onnx would overwrite m.json).
+  checkOutputs(
+    [
+      { what: '--out', path: out },
+      { what: 'the contract', path: contractPath },
+    ],
+    (['params', 'weights'] as const).flatMap((flag) => {
+      const path = values[flag]
+      return path === undefined ? [] : [{ what: `--${flag}`, path }]
+    }),
+  )
   const parallel = oneOf(values.parallel, PARALLEL, '--parallel')
   const parameters = oneOf(values.parameters, PARAMETERS, '--parameters')
   if (parallel && graph !== 'parallel') throw new UsageError('--parallel applies to --graph parallel', usage)
@@ -201,10 +215,10 @@ export async function exportCommand(args: string[]): Promise<number> {
     ...(parameters ? { parameters } : {}),
   }
   const { onnx, contract } = exportModel(spec, options)
-  const out = values.out
-  const contractPath = `${out.endsWith('.onnx') ? out.slice(0, -'.onnx'.length) : out}.json`
-  writeFileSync(out, onnx)
-  writeFileSync(contractPath, `${JSON.stringify(contract, null, 2)}\n`)
+  await writeOutputs([out, contractPath], async ([onnxTemp, contractTemp]) => {
+    writeAll(onnxTemp as string, out, onnx)
+    writeAll(contractTemp as string, contractPath, `${JSON.stringify(contract, null, 2)}\n`)
+  })
   const io = (ts: typeof contract.inputs) => ts.map((t) => `${t.name} [${t.shape.join(', ')}]`).join(', ')
   process.stdout.write(
     `wrote ${out} (${onnx.length} bytes, ${contract.graph}${contract.parallel ? ` ${contract.parallel}` : ''} graph, opset ${contract.opset}) and ${contractPath}\n` +

@@ -1,12 +1,11 @@
 import {
-  type Backend,
+  createLayer,
   FormatError,
-  getBackend,
   type Layer,
   type LayerSpec,
   LeakyError,
   type LIState,
-  selectBackend,
+  type Skipped,
   type Tensor,
   UnsupportedError,
 } from '@leaky/core'
@@ -22,9 +21,11 @@ import { withFile } from '../io.js'
  * carried from slice to slice, so long inputs stream as in the single-layer run. A layer that is not
  * a core layer (NIR LI, the box integrator; or an Affine with a non-zero bias) exists only in
  * @leaky/interop's pure-TS runModel: the whole model then runs there, in memory, which the command
- * says on stderr. That fallback is taken only with --backend js or auto; asking for another backend
- * explicitly is an UnsupportedError naming the layers (a user who named node-cpu gets node-cpu or
- * an error, never silently the js math).
+ * says on stderr. That fallback is taken only with --backend auto or a list that names js; asking
+ * for other backends explicitly is an UnsupportedError naming the layers (a user who named node-cpu
+ * gets node-cpu or an error, never silently the js math). The first layer picks the backend through
+ * createLayer (the preference list, falling back past one that is unavailable or fails to start);
+ * the other layers then run on the same one.
  */
 
 /** Reads and maps a .nir file; unsupported nodes are one UnsupportedError naming every one, and the file. */
@@ -63,15 +64,16 @@ function nonCoreLayers(model: LeakyModel): string[] {
 
 export async function modelRunner(
   model: LeakyModel,
-  backendName: string,
+  prefer: 'auto' | readonly string[],
   workload: { steps: number; batch: number },
   onWarning: (message: string) => void,
+  onSkip?: (skipped: Skipped) => void,
 ): Promise<ModelRunner> {
   const refused = nonCoreLayers(model)
   if (refused.length > 0) {
-    if (backendName !== 'js' && backendName !== 'auto') {
+    if (prefer !== 'auto' && !prefer.includes('js')) {
       throw new UnsupportedError(
-        `layer(s) ${refused.join(', ')} run only on the js math (runModel), not on ${backendName}: use --backend js`,
+        `layer(s) ${refused.join(', ')} run only on the js math (runModel), not on ${prefer.join(', ')}: use --backend js`,
       )
     }
     onWarning(
@@ -88,30 +90,32 @@ export async function modelRunner(
     ...toLayerSpec(model, k),
     onWarning: (w) => onWarning(w.message),
   }))
-  const backend: Backend =
-    backendName === 'auto'
-      ? await selectBackend({
-          prefer: 'auto',
-          workload: {
-            neurons: Math.max(...model.layers.map((l) => l.neurons)),
-            steps: workload.steps,
-            batch: workload.batch,
-            inputs: model.inputs,
-            weighted: model.layers.some((l) => l.weights !== undefined),
-            mode: 'sequence',
-          },
-        })
-      : await getBackend(backendName)
   const layers: Layer[] = []
   try {
-    for (const spec of specs) layers.push(await backend.createLayer(spec))
+    const [first, ...rest] = specs as [LayerSpec, ...LayerSpec[]]
+    layers.push(
+      await createLayer(first, {
+        prefer,
+        workload: {
+          neurons: Math.max(...model.layers.map((l) => l.neurons)),
+          steps: workload.steps,
+          batch: workload.batch,
+          inputs: model.inputs,
+          weighted: model.layers.some((l) => l.weights !== undefined),
+          mode: 'sequence',
+        },
+        ...(onSkip ? { onSkip } : {}),
+      }),
+    )
+    const backend = (layers[0] as Layer).backend
+    for (const spec of rest) layers.push(await createLayer(spec, { prefer: [backend] }))
   } catch (error) {
     await Promise.all(layers.map((l) => l.dispose()))
     throw error
   }
   const states: (LIState | undefined)[] = layers.map(() => undefined)
   return {
-    backend: backend.name,
+    backend: (layers[0] as Layer).backend,
     streams: true,
     async run(xs) {
       let x = xs

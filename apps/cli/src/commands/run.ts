@@ -1,27 +1,38 @@
 import { closeSync, openSync, writeSync } from 'node:fs'
 import {
-  type Backend,
+  createLayer,
   FormatError,
-  getBackend,
   type LIParameters,
   type LIState,
   type ParameterValue,
-  selectBackend,
+  type Skipped,
   sizeOf,
   type Tensor,
 } from '@leaky/core'
+import { writeNpy } from '@leaky/interop'
 import { createNpyFile, type NpyFileWriter } from '@leaky/interop/node'
 import { loadBackends } from '../backends.js'
-import { type ArrayReader, openArray, readArray, readJsonFile, tensorFromJson } from '../io.js'
+import { writeAll, writeFailure, writeOutputs } from '../files/output.js'
+import { checkOutputs, type NamedPath } from '../files/paths.js'
+import {
+  type ArrayReader,
+  isNpy as isNpyPath,
+  jsonNumbers,
+  MAX_JSON_BYTES,
+  openArray,
+  readArray,
+  readJsonFile,
+  tensorFromJson,
+} from '../io.js'
 import { type CommandHelp, formatHelp, parseFlags, requireNumber, UsageError } from '../usage.js'
 import { loadNirModel, modelRunner } from './run-model.js'
 
 export const runHelp: CommandHelp = {
   usage:
-    'leaky run --input FILE.npy|FILE.json --out FILE.npy|FILE.json [--backend NAME|auto] ' +
+    'leaky run --input FILE.npy|FILE.json --out FILE.npy|FILE.json [--backend NAME[,NAME...]|auto] ' +
     '[--params FILE.json | --tau-syn-inv X --tau-mem-inv X --v-leak X] [--dt DT] [--weights FILE.npy|FILE.json] ' +
-    '[--state FILE.json] [--record-states]\n' +
-    '       leaky run --model FILE.nir --input FILE.npy|FILE.json --out FILE.npy|FILE.json [--backend NAME|auto] [--dt DT]',
+    '[--state FILE.npy|FILE.json] [--record-states]\n' +
+    '       leaky run --model FILE.nir --input FILE.npy|FILE.json --out FILE.npy|FILE.json [--backend NAME[,NAME...]|auto] [--dt DT]',
   description:
     'Simulates an LI layer on a time-first input [T, ...batch, inputs] (float32/float64 .npy, or JSON\n' +
     '{ "shape": [...], "data": [...] } flat in C order). Without --weights the layer is feed-forward\n' +
@@ -30,8 +41,13 @@ export const runHelp: CommandHelp = {
     '--params takes { "tauSynInv", "tauMemInv", "vLeak" } (or Norse\'s tau_syn_inv, …), each a number, a\n' +
     "per-neuron list or { shape, data }; the --tau-* / --v-leak flags override it. Defaults are Norse's.\n" +
     'Output .json: { voltages: {shape,data}, state: {v,i}, states?: {i} } (with --record-states; states.v\n' +
-    'is voltages). Output .npy: the voltages; the final state goes to OUT.state.json and, with\n' +
-    '--record-states, i after every step to OUT.i.npy.\n' +
+    'is voltages); JSON has no NaN or ±Inf, so a run that produces them is refused: use .npy. Output .npy:\n' +
+    'the voltages; the final state goes to OUT.state.npy [2, ...batch, N] (give it back with --state) and,\n' +
+    'with --record-states, i after every step to OUT.i.npy.\n' +
+    'Files are never damaged: outputs are written beside their names and renamed into place when complete\n' +
+    '(a failure, Ctrl-C or SIGTERM leaves the previous files as they were; exit 130/143 on a signal), an\n' +
+    'output that is one of the inputs is refused, and so are inputs that are not regular files and JSON\n' +
+    `inputs over ${MAX_JSON_BYTES / 2 ** 20} MiB (use .npy, which streams).\n` +
     'Large inputs are streamed: .npy is read and the output written a time slice at a time (≈16 MB of\n' +
     'input per run() call, the state carried between slices), so neither whole array sits in memory.\n' +
     '--model FILE.nir runs a NIR graph (Input → Affine/Linear → CubaLI|LI → … → Output; see\n' +
@@ -43,6 +59,7 @@ export const runHelp: CommandHelp = {
   examples: [
     'leaky run --input spikes.npy --out v.npy',
     'leaky run --input x.json --out v.json --backend js --tau-mem-inv 50 --dt 0.0005',
+    'leaky run --input more.npy --state v.state.npy --out v2.npy --backend node-cuda,node-cpu,js',
     'leaky run --input spikes.npy --weights w.npy --params p.json --out v.json --record-states',
     'leaky run --model net.nir --input spikes.npy --out v.npy --backend node-cpu --dt 0.0001',
   ],
@@ -83,25 +100,35 @@ class JsonOutput {
   private readonly fd: number
   private first = true
   private readonly iChunks: Float32Array[] = []
+  /** `temp` receives the bytes; `path` (the user's name) is the one errors name. */
   constructor(
-    path: string,
+    temp: string,
+    private readonly path: string,
     private readonly shape: number[],
   ) {
-    this.fd = openSync(path, 'w')
-    writeSync(this.fd, `{"voltages":{"shape":${JSON.stringify(shape)},"data":[`)
+    this.fd = openSync(temp, 'w')
+    this.write(`{"voltages":{"shape":${JSON.stringify(shape)},"data":[`)
+  }
+  private write(text: string): void {
+    try {
+      writeSync(this.fd, text)
+    } catch (error) {
+      throw writeFailure(this.path, error)
+    }
   }
   append(v: Float32Array, i?: Float32Array): void {
     for (let k = 0; k < v.length; k += 65_536) {
-      const piece = Array.from(v.subarray(k, k + 65_536)).join(',')
-      writeSync(this.fd, this.first ? piece : `,${piece}`)
+      const piece = jsonNumbers(v.subarray(k, k + 65_536), `${this.path}: voltages`)
+      this.write(this.first ? piece : `,${piece}`)
       this.first = false
     }
     if (i) this.iChunks.push(i.slice())
   }
   /** Without a state (a whole model's run), the document holds only the voltages. */
-  close(state: LIState | undefined, recordStates: boolean): void {
-    const t = (x: Tensor) => `{"shape":${JSON.stringify(x.shape)},"data":[${Array.from(x.data).join(',')}]}`
-    writeSync(this.fd, state ? `]},"state":{"v":${t(state.v)},"i":${t(state.i)}}` : ']}')
+  finish(state: LIState | undefined, recordStates: boolean): void {
+    const t = (x: Tensor, what: string) =>
+      `{"shape":${JSON.stringify(x.shape)},"data":[${jsonNumbers(x.data, `${this.path}: ${what}`)}]}`
+    this.write(state ? `]},"state":{"v":${t(state.v, 'state.v')},"i":${t(state.i, 'state.i')}}` : ']}')
     if (recordStates) {
       const all = new Float32Array(this.iChunks.reduce((n, c) => n + c.length, 0))
       let at = 0
@@ -109,10 +136,80 @@ class JsonOutput {
         all.set(c, at)
         at += c.length
       }
-      writeSync(this.fd, `,"states":{"i":${t({ data: all, shape: this.shape })}}`)
+      this.write(`,"states":{"i":${t({ data: all, shape: this.shape }, 'states.i')}}`)
     }
-    writeSync(this.fd, '}\n')
+    this.write('}\n')
+  }
+  close(): void {
     closeSync(this.fd)
+  }
+}
+
+/** --backend: 'auto', or names tried in order. */
+export function parsePrefer(value: string | undefined): 'auto' | string[] {
+  if (value === undefined || value === 'auto') return 'auto'
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+}
+
+/**
+ * What createLayer passed over, on stderr: every backend of a list the user gave; with auto only
+ * those that failed to start (an unavailable one is expected there, `leaky backends` says why).
+ */
+export function skipNote(prefer: 'auto' | string[]): (skipped: Skipped) => void {
+  return ({ backend, reason }) => {
+    if (prefer === 'auto' && !reason.startsWith('failed to start')) return
+    process.stderr.write(`leaky: note: passed over ${backend}: ${reason}\n`)
+  }
+}
+
+/** The state a run starts from: .npy [2, ...batch, N] (v then i) or JSON { v, i }. */
+async function readState(path: string): Promise<LIState> {
+  if (isNpyPath(path)) {
+    const t = await readArray(path)
+    if (t.shape[0] !== 2 || t.shape.length < 2)
+      throw new FormatError(
+        `${path}: a state .npy is [2, ...batch, N] (v, then i), got [${t.shape.join(', ')}]`,
+      )
+    const half = t.data.length / 2
+    const shape = t.shape.slice(1)
+    return { v: { data: t.data.slice(0, half), shape }, i: { data: t.data.slice(half), shape } }
+  }
+  const doc = readJsonFile(path) as { v?: unknown; i?: unknown } | null
+  return { v: tensorFromJson(doc?.v, `${path}: v`), i: tensorFromJson(doc?.i, `${path}: i`) }
+}
+
+function stateNpy(state: LIState): Uint8Array {
+  const data = new Float32Array(state.v.data.length * 2)
+  data.set(state.v.data)
+  data.set(state.i.data, state.v.data.length)
+  return writeNpy({ data, shape: [2, ...state.v.shape] })
+}
+
+/** A streamed .npy output: its temporary receives the bytes, errors name the user's file. */
+async function npyOutput(temp: string, path: string, shape: number[]): Promise<NpyFileWriter> {
+  const named =
+    <A extends unknown[]>(f: (...a: A) => Promise<void>) =>
+    async (...a: A) => {
+      try {
+        await f(...a)
+      } catch (error) {
+        throw writeFailure(path, error)
+      }
+    }
+  let w: NpyFileWriter
+  try {
+    w = await createNpyFile(temp, shape)
+  } catch (error) {
+    throw writeFailure(path, error)
+  }
+  return {
+    path,
+    shape: w.shape,
+    append: named((d: Float32Array) => w.append(d)),
+    close: named(() => w.close()),
   }
 }
 
@@ -153,6 +250,26 @@ export async function run(args: string[]): Promise<number> {
         usage,
       )
   }
+  const prefer = parsePrefer(values.backend)
+  if (prefer !== 'auto' && prefer.length === 0)
+    throw new UsageError('--backend takes a name, a comma-separated list or auto', usage)
+  const recordStates = values['record-states'] ?? false
+  const out = values.out
+  const isNpy = /\.npy$/i.test(out)
+  const stem = out.replace(/\.(npy|json)$/i, '')
+  const statePath = isNpy && !values.model ? `${stem}.state.npy` : undefined
+  const iPath = isNpy && recordStates ? `${stem}.i.npy` : undefined
+
+  // Before reading anything: no output may be an input (by the file itself, however spelled).
+  const outputs: NamedPath[] = [{ what: '--out', path: out }]
+  if (statePath) outputs.push({ what: 'the state file', path: statePath })
+  if (iPath) outputs.push({ what: 'the --record-states file', path: iPath })
+  const inputs: NamedPath[] = (['input', 'weights', 'params', 'state', 'model'] as const).flatMap((flag) => {
+    const path = values[flag]
+    return path === undefined ? [] : [{ what: `--${flag}`, path }]
+  })
+  checkOutputs(outputs, inputs)
+
   const params: Record<string, ParameterValue> = values.params ? { ...readParams(values.params) } : {}
   for (const [flag, key] of [
     ['tau-syn-inv', 'tauSynInv'],
@@ -162,12 +279,10 @@ export async function run(args: string[]): Promise<number> {
     const v = requireNumber(values[flag], `--${flag}`, usage)
     if (v !== undefined) params[key] = v
   }
-  const recordStates = values['record-states'] ?? false
   const warn = (message: string) => process.stderr.write(`leaky: warning: ${message}\n`)
   const model = values.model ? await loadNirModel(values.model, dt) : undefined
 
   const reader: ArrayReader = await openArray(values.input)
-  const written: NpyFileWriter[] = []
   try {
     const { shape } = reader
     const weights = values.weights ? await readArray(values.weights) : undefined
@@ -186,43 +301,36 @@ export async function run(args: string[]): Promise<number> {
       : weights
         ? (weights.shape[0] ?? 0)
         : inputs
-    let state: LIState | undefined
-    if (values.state) {
-      const doc = readJsonFile(values.state) as { v?: unknown; i?: unknown } | null
-      state = {
-        v: tensorFromJson(doc?.v, `${values.state}: v`),
-        i: tensorFromJson(doc?.i, `${values.state}: i`),
-      }
-    }
+    let state: LIState | undefined = values.state ? await readState(values.state) : undefined
 
     await loadBackends()
-    const name = values.backend ?? 'auto'
+    const onSkip = skipNote(prefer)
     // One slice of the input → its voltages (and i per step with --record-states), state carried inside.
     let runSlice: (xs: Tensor) => Promise<{ v: Float32Array; i?: Float32Array }>
     let dispose: () => Promise<void>
     let backendName: string
     let streams = true
     if (model) {
-      const runner = await modelRunner(model, name, { steps, batch }, warn)
+      const runner = await modelRunner(model, prefer, { steps, batch }, warn, onSkip)
       runSlice = async (xs) => ({ v: (await runner.run(xs)).data })
       dispose = () => runner.dispose()
       backendName = runner.backend
       streams = runner.streams
     } else {
-      const backend: Backend =
-        name === 'auto'
-          ? await selectBackend({
-              prefer: 'auto',
-              workload: { neurons, steps, batch, inputs, weighted: weights !== undefined, mode: 'sequence' },
-            })
-          : await getBackend(name)
-      const layer = await backend.createLayer({
-        neurons,
-        ...(weights ? { weights } : {}),
-        params,
-        ...(dt !== undefined ? { dt } : {}),
-        onWarning: (w) => warn(w.message),
-      })
+      const layer = await createLayer(
+        {
+          neurons,
+          ...(weights ? { weights } : {}),
+          params,
+          ...(dt !== undefined ? { dt } : {}),
+          onWarning: (w) => warn(w.message),
+        },
+        {
+          prefer,
+          workload: { neurons, steps, batch, inputs, weighted: weights !== undefined, mode: 'sequence' },
+          onSkip,
+        },
+      )
       // One output buffer for every full slice (the last may be shorter): no allocation per call.
       let output: Float32Array | undefined
       runSlice = async (xs) => {
@@ -233,56 +341,56 @@ export async function run(args: string[]): Promise<number> {
         return { v: result.voltages.data, ...(result.states ? { i: result.states.i.data } : {}) }
       }
       dispose = () => layer.dispose()
-      backendName = backend.name
+      backendName = layer.backend
     }
 
     const outShape = [steps, ...batchShape, neurons]
-    const stem = values.out.replace(/\.(npy|json)$/i, '')
-    const isNpy = /\.npy$/i.test(values.out)
-    const json = isNpy ? undefined : new JsonOutput(values.out, outShape)
-    const npy = isNpy ? await createNpyFile(values.out, outShape) : undefined
-    const npyI = isNpy && recordStates ? await createNpyFile(`${stem}.i.npy`, outShape) : undefined
-    for (const w of [npy, npyI]) if (w) written.push(w)
     const started = performance.now()
+    // Every output goes to a temporary beside it; all are renamed into place only once all are complete.
     try {
-      const rowIn = batch * inputs
-      const slice = streams ? Math.max(1, Math.floor(SLICE_VALUES / Math.max(rowIn, batch * neurons))) : steps
-      for (let t0 = 0; t0 < steps; t0 += slice) {
-        const t1 = Math.min(steps, t0 + slice)
-        const xs = { data: await reader.read(t0, t1), shape: [t1 - t0, ...batchShape, inputs] }
-        const { v, i } = await runSlice(xs)
-        json?.append(v, i)
-        await npy?.append(v)
-        if (i) await npyI?.append(i)
-      }
+      await writeOutputs(
+        outputs.map((o) => o.path),
+        async ([outTemp, ...rest]) => {
+          const [stateTemp, iTemp] = statePath ? rest : [undefined, ...rest]
+          const json = isNpy ? undefined : new JsonOutput(outTemp as string, out, outShape)
+          const written: NpyFileWriter[] = []
+          try {
+            const npy = isNpy ? await npyOutput(outTemp as string, out, outShape) : undefined
+            if (npy) written.push(npy)
+            const npyI = iTemp && iPath ? await npyOutput(iTemp, iPath, outShape) : undefined
+            if (npyI) written.push(npyI)
+            const rowIn = batch * inputs
+            const slice = streams
+              ? Math.max(1, Math.floor(SLICE_VALUES / Math.max(rowIn, batch * neurons)))
+              : steps
+            for (let t0 = 0; t0 < steps; t0 += slice) {
+              const t1 = Math.min(steps, t0 + slice)
+              const xs = { data: await reader.read(t0, t1), shape: [t1 - t0, ...batchShape, inputs] }
+              const { v, i } = await runSlice(xs)
+              json?.append(v, i)
+              await npy?.append(v)
+              if (i) await npyI?.append(i)
+            }
+            json?.finish(state, recordStates)
+            for (const w of written.splice(0)) await w.close()
+            if (stateTemp && statePath && state) writeAll(stateTemp, statePath, stateNpy(state))
+          } finally {
+            json?.close()
+            // A run that failed half way closes what it opened (the count check would only repeat the failure).
+            await Promise.all(written.map((w) => w.close().catch(() => {})))
+          }
+        },
+      )
     } finally {
       await dispose()
     }
-    if (json) json.close(state, recordStates)
-    else {
-      written.length = 0
-      await npy?.close()
-      await npyI?.close()
-      if (state) {
-        const t = (x: Tensor) => ({ shape: x.shape, data: Array.from(x.data) })
-        writeJsonFile(`${stem}.state.json`, { v: t(state.v), i: t(state.i) })
-      }
-    }
     const ms = performance.now() - started
     process.stdout.write(
-      `${values.out}: [${outShape.join(', ')}] voltages from ${backendName}${name === 'auto' ? ' (auto)' : ''} in ${ms.toFixed(1)} ms` +
-        `${isNpy && state ? `; final state in ${stem}.state.json${recordStates ? `, i per step in ${stem}.i.npy` : ''}` : ''}\n`,
+      `${out}: [${outShape.join(', ')}] voltages from ${backendName}${prefer === 'auto' ? ' (auto)' : ''} in ${ms.toFixed(1)} ms` +
+        `${statePath ? `; final state in ${statePath}` : ''}${iPath ? `, i per step in ${iPath}` : ''}\n`,
     )
     return 0
   } finally {
-    // A run that failed half way closes what it opened (the count check would only repeat the failure).
-    await Promise.all(written.map((w) => w.close().catch(() => {})))
     await reader.close()
   }
-}
-
-function writeJsonFile(path: string, value: unknown): void {
-  const fd = openSync(path, 'w')
-  writeSync(fd, `${JSON.stringify(value)}\n`)
-  closeSync(fd)
 }

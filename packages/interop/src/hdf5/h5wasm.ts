@@ -1,5 +1,5 @@
 import { BackendError, FormatError } from '@leaky/core'
-import h5wasm, { type Dataset, type Group } from 'h5wasm'
+import type { Dataset, Group } from 'h5wasm'
 import { H5_LIMITS, type H5Dataset, type H5Entry, type H5Group, type H5Numbers } from './tree.js'
 
 /**
@@ -19,6 +19,14 @@ interface H5Runtime {
   activate_throwing_error_handler(): number
 }
 
+type H5Lib = typeof import('h5wasm').default
+
+/**
+ * h5wasm is imported on first use, not with this module: instantiating HDF5's WASM reserves
+ * gigabytes of address space, which a process under `ulimit -v` (or a page that never opens a .nir)
+ * should not pay for importing @leaky/interop.
+ */
+let h5wasm: H5Lib
 let loading: Promise<H5Runtime> | undefined
 /** Set when WASM trapped (out-of-bounds access, abort): HDF5's global state can no longer be trusted. */
 let trapped = false
@@ -26,8 +34,9 @@ let runtime: H5Runtime | undefined
 let counter = 0
 
 async function ready(): Promise<H5Runtime> {
-  loading ??= h5wasm.ready.then((m) => {
-    runtime = m as unknown as H5Runtime
+  loading ??= import('h5wasm').then(async (module) => {
+    h5wasm = module.default
+    runtime = (await h5wasm.ready) as unknown as H5Runtime
     // HDF5's errors then come back as exceptions carrying its message, instead of being printed.
     runtime.activate_throwing_error_handler()
     return runtime
@@ -70,7 +79,7 @@ export async function decodeH5(bytes: Uint8Array): Promise<H5Group> {
   if (bytes.length < 8) throw new FormatError(`HDF5: file has ${bytes.length} bytes, too short`)
   const name = `/leaky-read-${++counter}.h5`
   fs().writeFile(name, bytes)
-  let file: InstanceType<typeof h5wasm.File> | undefined
+  let file: InstanceType<H5Lib['File']> | undefined
   try {
     try {
       file = new h5wasm.File(name, 'r')

@@ -167,24 +167,33 @@ function flattenChain(top: NirGraph): NirNode[] {
 
 function mapLayer(neuron: NirNode, weightNode: NirNode | undefined, width: number, dt: number): ModelLayer {
   const box = neuron.type === 'LI'
-  const need = (name: string) =>
-    doubleParam(neuron, name) ?? fail(`${neuron.path} (${neuron.type}) has no '${name}'`)
   const fail = (why: string): never => {
     throw new FormatError(`NIR: ${why}`)
   }
+  // A 0-d parameter is one value for the whole population, as NIR means it: the population's size
+  // then comes from a per-neuron parameter, else the weights' rows, else the width that feeds it.
+  const names = box ? ['v_leak', 'tau', 'r'] : ['v_leak', 'tau_mem', 'tau_syn', 'r', 'w_in']
+  const perNeuron = names.map((name) => neuron.params[name]).find((p) => p && p.shape.length > 0)
+  const weightRows = weightNode?.params.weight?.shape[0]
+  const N = perNeuron ? perNeuron.data.length : (weightRows ?? width)
+  const broadcast = (name: string, values: Float64Array) =>
+    neuron.params[name]?.shape.length === 0 ? new Float64Array(N).fill(values[0] as number) : values
+  const need = (name: string) =>
+    broadcast(name, doubleParam(neuron, name) ?? fail(`${neuron.path} (${neuron.type}) has no '${name}'`))
   const vLeak = need('v_leak')
-  const N = vLeak.length
   const tauMem = need(box ? 'tau' : 'tau_mem')
   const tauSyn = box ? undefined : need('tau_syn')
   const r = need('r')
-  const wIn = box ? undefined : (doubleParam(neuron, 'w_in') ?? new Float64Array(N).fill(1))
+  const wInRaw = box ? undefined : doubleParam(neuron, 'w_in')
+  const wIn = box ? undefined : wInRaw ? broadcast('w_in', wInRaw) : new Float64Array(N).fill(1)
   for (const [name, p] of [
-    ['tau', tauMem],
+    ['v_leak', vLeak],
+    [box ? 'tau' : 'tau_mem', tauMem],
     ['tau_syn', tauSyn],
     ['r', r],
     ['w_in', wIn],
   ] as const) {
-    if (p && p.length !== N) fail(`${neuron.path}.${name} has ${p.length} values, v_leak has ${N}`)
+    if (p && p.length !== N) fail(`${neuron.path}.${name} has ${p.length} values, the layer has ${N} neurons`)
   }
   const inverse = (taus: Float64Array, name: string) =>
     taus.map((tau) =>
@@ -249,18 +258,56 @@ function scalarIfUniform(values: Float64Array): ParameterValue {
   return f32.every((x) => x === f32[0]) ? (f32[0] as number) : f32
 }
 
-/** A leaky model as a NIR document (Input → Affine → CubaLI|LI → … → Output), readable by nir.read. */
+/**
+ * A leaky model as a NIR document (Input → Affine → CubaLI|LI → … → Output), readable by nir.read.
+ * Layers named with a path ('hidden/lif', as read from a nested NIRGraph) go back into that subgraph,
+ * with its own Input and Output; the parent's edges name the subgraph itself, as nir (1.0.8) requires.
+ */
 export function modelToNir(model: LeakyModel, version = NIR_VERSION): NirDocument {
+  const layers = model.layers.map((layer, k) => ({ layer, path: (layer.name || `li${k}`).split('/') }))
+  const graph = chainGraph(layers, model.inputs, model.dt, '')
+  return { version, graph: { ...graph, metadata: { dt: f64(Float64Array.of(model.dt)) } } }
+}
+
+interface PathLayer {
+  readonly layer: ModelLayer
+  /** The layer's name split at '/': subgraphs, then its node name. */
+  readonly path: readonly string[]
+}
+
+/** One graph: Input → (the layers, consecutive ones sharing a subgraph nested in it) → Output. */
+function chainGraph(layers: readonly PathLayer[], inputs: number, dt: number, where: string): NirGraph {
   const nodes: NirNode[] = []
   const edges: [string, string][] = []
-  const node = (name: string, type: string, params: Record<string, NirArray>) => {
-    if (nodes.some((n) => n.name === name)) throw new FormatError(`NIR: two nodes would be named '${name}'`)
-    nodes.push({ name, path: name, type, params })
+  const node = (name: string, type: string, params: Record<string, NirArray>, graph?: NirGraph) => {
+    if (nodes.some((n) => n.name === name))
+      throw new FormatError(`NIR: two nodes of ${where || 'the top graph'} would be named '${name}'`)
+    const path = where ? `${where}/${name}` : name
+    nodes.push(graph ? { name, path, type, params, graph } : { name, path, type, params })
   }
-  node('input', 'Input', { shape: int64([model.inputs]) })
+  node('input', 'Input', { shape: int64([inputs]) })
   let previous = 'input'
-  model.layers.forEach((layer, k) => {
-    const name = layer.name.replaceAll('/', '.') || `li${k}`
+  let width = inputs
+  for (let k = 0; k < layers.length; ) {
+    const { layer, path } = layers[k] as PathLayer
+    if (path.length > 1) {
+      // The run of layers in the same subgraph, their paths made relative to it.
+      const sub = path[0] as string
+      const run: PathLayer[] = []
+      for (; k < layers.length; k++) {
+        const next = layers[k] as PathLayer
+        if (next.path.length < 2 || next.path[0] !== sub) break
+        run.push({ layer: next.layer, path: next.path.slice(1) })
+      }
+      const inner = chainGraph(run, width, dt, where ? `${where}/${sub}` : sub)
+      node(sub, 'NIRGraph', {}, inner)
+      edges.push([previous, sub])
+      previous = sub
+      width = (run.at(-1) as PathLayer).layer.neurons
+      continue
+    }
+    k++
+    const name = path[0] as string
     const N = layer.neurons
     if (layer.weights) {
       const affine = `${name}_affine`
@@ -289,15 +336,16 @@ export function modelToNir(model: LeakyModel, version = NIR_VERSION): NirDocumen
         tau_mem: tau(layer.params.tauMemInv),
         r: f64(new Float64Array(N).fill(1)),
         v_leak: vector(layer.params.vLeak),
-        w_in: f64((tauSyn.data as Float64Array).map((t) => t / model.dt)),
+        w_in: f64((tauSyn.data as Float64Array).map((t) => t / dt)),
       })
     }
     edges.push([previous, name])
     previous = name
-  })
-  node('output', 'Output', { shape: int64([model.layers.at(-1)?.neurons ?? model.inputs]) })
+    width = N
+  }
+  node('output', 'Output', { shape: int64([width]) })
   edges.push([previous, 'output'])
-  return { version, graph: { nodes, edges, metadata: { dt: f64(Float64Array.of(model.dt)) } } }
+  return { nodes, edges, metadata: {} }
 }
 
 /** The NIR library version leaky's files claim (the format of nir.write 1.x). */

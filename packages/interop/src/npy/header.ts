@@ -94,6 +94,11 @@ export function parseHeader(bytes: Uint8Array): NpyHeader {
   }
   const dtype = parseDescr(descr)
   const dims = shape as number[]
+  const bad = dims.find((d) => !Number.isSafeInteger(d) || d < 0)
+  if (bad !== undefined)
+    throw new FormatError(
+      `.npy: shape (${dims.join(', ')}) has a dimension ${bad}: dimensions are whole numbers ≥ 0`,
+    )
   let elements = 1
   for (const d of dims) elements *= d
   if (!Number.isSafeInteger(elements * bytesPerItem(dtype))) {

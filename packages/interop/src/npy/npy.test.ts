@@ -66,6 +66,18 @@ describe('readNpy on files NumPy wrote', () => {
     object.set(new TextEncoder().encode("'|O', "), 20) // descr '<f4', -> '|O',  (same length)
     expect(() => readNpy(object)).toThrow(/object arrays/)
   })
+
+  it('rejects a negative dimension (NumPy never writes one) as a FormatError, even when the sizes cancel', () => {
+    const text = new TextDecoder('latin1').decode(fixture('f32_3x4.npy'))
+    // (-3, -4) claims 12 elements, as many as the data holds: only the sign check catches it.
+    for (const shape of ['(3, -4),}', '(-3,-4),}']) {
+      const bytes = Uint8Array.from(text.replace("'shape': (3, 4), }", `'shape': ${shape}`), (c) =>
+        c.charCodeAt(0),
+      )
+      expect(() => readNpy(bytes)).toThrow(FormatError)
+      expect(() => readNpy(bytes)).toThrow(/has a dimension -[34]: dimensions are whole numbers/)
+    }
+  })
 })
 
 describe('writeNpy', () => {

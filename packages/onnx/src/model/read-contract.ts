@@ -12,7 +12,8 @@ export const CONTRACT_KEY = 'leaky_contract'
 
 /**
  * Decodes ONNX model bytes and returns the leaky contract in its metadata, checked against the graph
- * (the same inputs and outputs, in order). Garbage, a truncated file, a model without the metadata,
+ * (the same inputs and outputs, in order, each with the contract's dtype and shape: a fixed dim the
+ * same number, a symbolic dim the same name). Garbage, a truncated file, a model without the metadata,
  * malformed JSON or a contract that does not describe the graph: FormatError, naming what is wrong.
  */
 export function readModelContract(bytes: Uint8Array): ModelContract {
@@ -44,20 +45,52 @@ export function readModelContract(bytes: Uint8Array): ModelContract {
   }
   const contract = checkContract(doc)
   const initializers = new Set((graph.initializer ?? []).map((t) => t.name))
-  const graphInputs = (graph.input ?? []).map((v) => v.name).filter((n) => !initializers.has(n))
-  const graphOutputs = (graph.output ?? []).map((v) => v.name)
-  const names = (ts: readonly TensorContract[]) => ts.map((t) => t.name)
+  const graphInputs = (graph.input ?? []).filter((v) => !initializers.has(v.name ?? ''))
+  const graphOutputs = graph.output ?? []
+  const names = (ts: readonly { name?: string | null }[]) => ts.map((t) => t.name ?? '')
   for (const [what, inContract, inGraph] of [
-    ['inputs', names(contract.inputs), graphInputs],
-    ['outputs', names(contract.outputs), graphOutputs],
+    ['inputs', contract.inputs, graphInputs],
+    ['outputs', contract.outputs, graphOutputs],
   ] as const) {
-    if (inContract.join('\0') !== inGraph.join('\0')) {
+    if (names(inContract).join('\0') !== names(inGraph).join('\0')) {
       throw new FormatError(
-        `the leaky contract's ${what} (${inContract.join(', ')}) are not the graph's (${inGraph.join(', ')})`,
+        `the leaky contract's ${what} (${names(inContract).join(', ')}) are not the graph's (${names(inGraph).join(', ')})`,
       )
     }
+    for (const [k, t] of inContract.entries()) checkDeclared(t, inGraph[k] as onnx.IValueInfoProto)
   }
   return contract
+}
+
+/** ONNX's element type numbers for the dtypes a contract may name. */
+const ELEMENT_TYPES: Record<TensorContract['dtype'], number> = { float32: 1 }
+
+/** A graph input or output declares the contract's dtype and shape, dim by dim. */
+function checkDeclared(t: TensorContract, declared: onnx.IValueInfoProto): void {
+  const tensorType = declared.type?.tensorType
+  const elemType = tensorType?.elemType ?? 0
+  if (elemType !== ELEMENT_TYPES[t.dtype])
+    throw new FormatError(
+      `the leaky contract says ${t.name} is ${t.dtype}, the graph declares ONNX element type ${elemType}`,
+    )
+  const dims = tensorType?.shape?.dim
+  const graphShape = (dims ?? []).map((d) =>
+    d.dimParam ? d.dimParam : d.dimValue !== undefined && d.dimValue !== null ? toNumber(d.dimValue) : '?',
+  )
+  const same =
+    dims !== undefined &&
+    dims !== null &&
+    graphShape.length === t.shape.length &&
+    t.shape.every((d, k) => d === graphShape[k])
+  if (!same)
+    throw new FormatError(
+      `the leaky contract says ${t.name} is [${t.shape.join(', ')}], the graph declares ${dims ? `[${graphShape.join(', ')}]` : 'no shape'}`,
+    )
+}
+
+/** protobufjs decodes int64 as a number or, with long.js loaded, a Long. */
+function toNumber(v: number | { toNumber(): number }): number {
+  return typeof v === 'number' ? v : v.toNumber()
 }
 
 const isObject = (x: unknown): x is Record<string, unknown> =>
