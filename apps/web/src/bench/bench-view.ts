@@ -198,7 +198,7 @@ export class BenchView {
           'tr',
           { class: r.status },
           h('th', { scope: 'row', title: r.description }, r.workload),
-          h('td', {}, this.#sizes.get(r.workload) ?? ''),
+          h('td', { class: 'size' }, this.#sizes.get(r.workload) ?? ''),
           h('td', {}, r.backend),
           h('td', {}, r.detail ? `${r.status}: ${r.detail}` : r.status),
           h('td', {}, r.error === undefined ? '' : r.error.toExponential(1)),

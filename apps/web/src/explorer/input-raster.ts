@@ -52,7 +52,14 @@ export class InputHeatmap {
       this.#readout.textContent = 'Point at the heatmap to read a value.'
     })
     zoom.listen(() => this.#draw())
-    new ResizeObserver(() => this.#draw()).observe(this.element)
+    // Redraw on a new width only: the canvas's own height change must not draw it twice.
+    let width = 0
+    new ResizeObserver(() => {
+      if (this.element.clientWidth !== width) {
+        width = this.element.clientWidth
+        this.#draw()
+      }
+    }).observe(this.element)
   }
 
   show(input: Tensor, dt: number, unit: string): void {
