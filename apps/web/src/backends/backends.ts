@@ -62,10 +62,15 @@ export interface BackendStatus {
   readonly reason: string | undefined
 }
 
+/** Names in the order first shown, so the picker never reorders under the pointer as packages load. */
+const shown: string[] = []
+
 /** What the picker knows without loading anything: the registry, then packages not loaded yet. */
 export function knownBackends(): string[] {
   const pending = PACKAGES.filter((p) => !isLoaded(p)).flatMap((p) => p.backends)
-  return [...new Set([...registeredBackends(), ...pending])]
+  for (const name of [...registeredBackends(), ...pending]) if (!shown.includes(name)) shown.push(name)
+  const now = new Set<string>([...registeredBackends(), ...pending])
+  return shown.filter((name) => now.has(name))
 }
 
 /** Whether `name` runs here, loading its package first. Never throws. */

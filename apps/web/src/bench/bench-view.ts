@@ -213,7 +213,8 @@ export class BenchView {
 
 /** Seconds with sensible digits and unit: 42.0 µs, 3.10 ms, 1.25 s. */
 export function formatSeconds(s: number): string {
-  if (s < 1e-3) return `${(s * 1e6).toPrecision(3)} µs`
-  if (s < 1) return `${(s * 1e3).toPrecision(3)} ms`
+  // Thresholds just below 1 ms and 1 s, so 999.96 µs reads 1.00 ms, never "1.00e+3 µs".
+  if (s < 0.9995e-3) return `${(s * 1e6).toPrecision(3)} µs`
+  if (s < 0.9995) return `${(s * 1e3).toPrecision(3)} ms`
   return `${s.toPrecision(3)} s`
 }
