@@ -184,6 +184,7 @@ describe('explorer', () => {
   it('steps dt by 1, 2, 5 × 10^k with the arrow keys', async () => {
     const { page } = session
     const dt = page.getByLabel(/dt, time step/)
+    expect(await dt.getAttribute('step')).toBe('0.001')
     await dt.focus()
     await page.keyboard.press('ArrowUp')
     expect((await settled()).setup.dt).toBe(0.002)
@@ -193,6 +194,7 @@ describe('explorer', () => {
     await page.keyboard.press('ArrowDown')
     const back = await settled()
     expect(back.setup.dt).toBe(0.001)
+    expect(await dt.getAttribute('step')).toBe('0.001')
     expectMatchesCore(back)
   })
 

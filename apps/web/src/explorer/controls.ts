@@ -380,6 +380,9 @@ export class Controls {
     for (const [name, button] of this.#presetButtons)
       button.setAttribute('aria-pressed', String(name === preset))
     for (const [f, label] of this.#labels) label.textContent = f.label(s.unit)
+    // The spin buttons step dt by its own power of ten (0.001 → 0.002), not by 1 (0.001 → 1.001).
+    const dt = this.element.querySelector<HTMLInputElement>('#dt')
+    if (dt) dt.step = String(10 ** Math.floor(Math.log10(s.dt) + 1e-9))
     for (const wrapper of this.element.querySelectorAll<HTMLElement>('[data-kinds]'))
       wrapper.hidden = !(wrapper.dataset.kinds ?? '').split(' ').includes(s.input.kind)
     const perStep = spikesPerStep(s)
