@@ -1,5 +1,6 @@
 import { serveOrtFiles } from '@leaky/backend-web/vite'
 import { defineConfig } from 'vite'
+import { compressedOrt } from './vite/compressed-ort.js'
 
 /**
  * Cross-origin isolation (COOP + COEP) gives the page SharedArrayBuffer, which onnxruntime-web
@@ -12,8 +13,9 @@ const isolation = {
 }
 
 export default defineConfig({
-  // onnxruntime-web's wasm runtime, served from this origin under ort/ in dev, preview and the build.
-  plugins: [serveOrtFiles()],
+  // onnxruntime-web's wasm runtime, served from this origin under ort/ in dev, preview and the
+  // build, once, and gzip-compressed (compressedOrt answers first).
+  plugins: [compressedOrt(), serveOrtFiles()],
   server: { headers: isolation },
   preview: { headers: isolation },
   build: { target: 'es2022', sourcemap: true },

@@ -1,6 +1,8 @@
 import './style.css'
-import { availableBackends, backendStatuses, loadBackends } from './backends/backends.js'
+import { registeredBackends } from '@leaky/core'
+import { backendStatuses, knownBackends, loadAllBackends, statusOf } from './backends/backends.js'
 import type { BenchView } from './bench/bench-view.js'
+import { h } from './explorer/dom.js'
 import { Explorer } from './explorer/explorer.js'
 import type { Setup } from './setup/setup.js'
 import { setupFromQuery, setupToQuery } from './setup/url.js'
@@ -15,30 +17,64 @@ function route(hash: string): Route {
   return view === 'bench' ? { view: 'bench', scale } : { view: 'explorer' }
 }
 
-async function main(): Promise<void> {
-  await loadBackends()
-  const statuses = await backendStatuses()
-  let setup: Setup = setupFromQuery(location.search)
+/** A notice above the page that the reader can dismiss (it is not a live region: it is there at load). */
+function showNotice(text: string): void {
   const notice = document.getElementById('notice') as HTMLElement
-  if (!availableBackends(statuses).includes(setup.backend as never)) {
-    const why = statuses.find((s) => s.name === setup.backend)?.reason ?? 'unknown backend'
-    notice.textContent = `The link asked for backend “${setup.backend}”, which cannot run here (${why}); using js.`
-    notice.hidden = false
-    setup = { ...setup, backend: 'js' }
-  }
+  const dismiss = h(
+    'button',
+    { type: 'button', id: 'notice-dismiss', 'aria-label': 'Dismiss notice' },
+    'Dismiss',
+  )
+  dismiss.addEventListener('click', () => {
+    notice.hidden = true
+    document.getElementById('app')?.focus()
+  })
+  notice.replaceChildren(h('span', {}, text), dismiss)
+  notice.hidden = false
+}
 
+/**
+ * First paint needs only @leaky/core's js backend: the explorer is built and simulates at once.
+ * Backend packages (onnxruntime-web) load when their backend is picked, or for the benchmark.
+ */
+async function main(): Promise<void> {
+  const setup: Setup = setupFromQuery(location.search)
   const writeUrl = (s: Setup) => history.replaceState(null, '', `?${setupToQuery(s)}${location.hash}`)
-  const explorer = new Explorer(setup, statuses, writeUrl)
+  // Backends picked so far are checked (their package loaded and probed); others wait.
+  const checked = new Set<string>(registeredBackends())
+  const explorer = new Explorer(setup, await backendStatuses((name) => checked.has(name)), (s) => {
+    writeUrl(s)
+    if (!checked.has(s.backend)) {
+      checked.add(s.backend)
+      void refreshPicker()
+    }
+  })
+  const refreshPicker = async () => explorer.showBackends(await backendStatuses((name) => checked.has(name)))
   const app = document.getElementById('app') as HTMLElement
   app.replaceChildren(explorer.element)
   writeUrl(setup)
+
+  // A link may name a backend that is not in this build, or cannot run here: say so, use js.
+  const linked = setup.backend
+  const startLinked = async () => {
+    if (!knownBackends().includes(linked)) await loadAllBackends()
+    const status = await statusOf(linked)
+    checked.add(linked)
+    if (status.reason !== undefined) {
+      showNotice(
+        `The link asked for backend “${linked}”, which cannot run here (${status.reason}); using js.`,
+      )
+      explorer.patch({ backend: 'js' })
+    }
+    await refreshPicker()
+  }
 
   // The benchmark page is its own chunk: the explorer's first paint does not wait for it.
   let bench: BenchView | undefined
   let benchLoading: Promise<BenchView> | undefined
   const loadBench = () => {
     benchLoading ??= import('./bench/bench-view.js').then(({ BenchView }) => {
-      bench = new BenchView(statuses, 'browser')
+      bench = new BenchView('browser')
       app.append(bench.element)
       return bench
     })
@@ -61,30 +97,30 @@ async function main(): Promise<void> {
     }
   }
   window.addEventListener('hashchange', () => void show())
-  await show()
 
   installTestHook({
     setup: () => explorer.setup,
     runs: () => explorer.runs,
     settled: async () => {
+      await linkedChecked
       await explorer.settled()
       return snapshotOf(explorer)
     },
     snapshot: () => snapshotOf(explorer),
+    timing: () => explorer.timing,
     bench: {
       state: () => bench?.state ?? 'idle',
       rows: () => bench?.rows ?? [],
       settled: async () => (benchLoading ? (await benchLoading).settled() : []),
     },
   })
+  const linkedChecked = checked.has(linked) ? Promise.resolve() : startLinked()
+  await linkedChecked
   explorer.start()
+  await show()
 }
 
 main().catch((error: unknown) => {
-  const notice = document.getElementById('notice')
-  if (notice) {
-    notice.textContent = `The app failed to start: ${error instanceof Error ? error.message : String(error)}`
-    notice.hidden = false
-  }
+  showNotice(`The app failed to start: ${error instanceof Error ? error.message : String(error)}`)
   throw error
 })

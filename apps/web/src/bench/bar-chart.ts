@@ -69,6 +69,8 @@ export function drawBarChart(target: SVGSVGElement, rows: readonly BenchRow[]): 
   }
   target.setAttribute('viewBox', `0 0 ${width} ${y + 10}`)
   target.setAttribute('height', String(y + 10))
+  // Drawn at its own size (11 px text); on a narrow screen its box scrolls, it never shrinks.
+  target.setAttribute('width', String(width))
   target.setAttribute(
     'aria-label',
     timed.length

@@ -1,44 +1,79 @@
-import { type BackendName, getBackend } from '@leaky/core'
-import type { BackendStatus } from '../backends/backends.js'
+import { getBackend } from '@leaky/core'
+import {
+  type BackendStatus,
+  backendStatuses,
+  loadAllBackends,
+  softwareWebgpuNote,
+} from '../backends/backends.js'
 import { h } from '../explorer/dom.js'
+import { formatMs } from '../explorer/explorer.js'
 import { drawBarChart } from './bar-chart.js'
 import { type BenchRow, benchWorkload, prepareWorkload } from './run-workload.js'
 import { isScaleName, SCALES, type ScaleName, scaledWorkloads } from './scale.js'
 
-export type BenchState = 'idle' | 'running' | 'done'
+export type BenchState = 'idle' | 'running' | 'done' | 'cancelled'
 
 const nextFrame = () => new Promise((resolve) => setTimeout(resolve, 0))
 
+/** A workload's size as the table shows it: T × B × N (× inputs when weighted). */
+function sizeOf(w: {
+  steps: number
+  batch: number
+  neurons: number
+  inputs: number
+  weighted: boolean
+  mode: string
+}): string {
+  const parts = [w.mode === 'step' ? 'one step' : `T = ${w.steps.toLocaleString('en-US')}`]
+  if (w.batch > 1) parts.push(`B = ${w.batch.toLocaleString('en-US')}`)
+  parts.push(`N = ${w.neurons.toLocaleString('en-US')}`)
+  if (w.weighted) parts.push(`${w.inputs.toLocaleString('en-US')} inputs`)
+  return parts.join(', ')
+}
+
 /**
  * The benchmark page: every anchor workload, scaled to the browser, on every backend that can run
- * here; each backend is checked against core's simulate before it is timed.
+ * here; each backend is checked against core's simulate before it is timed. It loads and probes
+ * every backend package when run, shows its progress, and can be cancelled.
  */
 export class BenchView {
   readonly element: HTMLElement
-  readonly #statuses: readonly BackendStatus[]
   readonly #scale: HTMLSelectElement
   readonly #run: HTMLButtonElement
+  readonly #cancel: HTMLButtonElement
+  readonly #progress: HTMLProgressElement
   readonly #status: HTMLElement
+  readonly #note: HTMLElement
   readonly #body: HTMLTableSectionElement
   readonly #chart: SVGSVGElement
   #rows: BenchRow[] = []
+  #sizes = new Map<string, string>()
   #state: BenchState = 'idle'
   #done: Promise<BenchRow[]> = Promise.resolve([])
+  #abort: AbortController | undefined
 
-  constructor(statuses: readonly BackendStatus[], scale: ScaleName) {
-    this.#statuses = statuses
+  constructor(scale: ScaleName) {
     this.#scale = h('select', { id: 'bench-scale' })
     for (const [name, s] of Object.entries(SCALES)) this.#scale.append(h('option', { value: name }, s.label))
     this.#scale.value = scale
     this.#run = h('button', { type: 'button', id: 'bench-run' }, 'Run benchmark')
     this.#run.addEventListener('click', () => void this.run())
-    this.#status = h('p', { id: 'bench-status', role: 'status', 'aria-live': 'polite' }, 'Not run yet.')
+    this.#cancel = h('button', { type: 'button', id: 'bench-cancel', disabled: true }, 'Cancel')
+    this.#cancel.addEventListener('click', () => this.#abort?.abort())
+    this.#progress = h('progress', {
+      id: 'bench-progress',
+      max: '1',
+      value: '0',
+      'aria-label': 'Benchmark progress',
+    })
+    this.#status = h('p', { id: 'bench-status', role: 'status' }, 'Not run yet.')
+    this.#note = h('p', { id: 'bench-webgpu-note', class: 'hint warning', hidden: true })
     this.#body = h('tbody')
     this.#chart = document.createElementNS('http://www.w3.org/2000/svg', 'svg')
     this.#chart.setAttribute('id', 'bench-chart')
     this.#chart.setAttribute('role', 'img')
     drawBarChart(this.#chart, [])
-    const head = ['Workload', 'Backend', 'Status', 'Error vs core', 'Median time', 'Neuron-steps/s']
+    const head = ['Workload', 'Size', 'Backend', 'Status', 'Error vs core', 'Median time', 'Neuron-steps/s']
     this.element = h(
       'section',
       { id: 'bench', 'aria-labelledby': 'bench-title' },
@@ -50,15 +85,20 @@ export class BenchView {
         'Each backend’s output is first compared with @leaky/core’s simulate; only a match is timed.',
       ),
       h('div', { class: 'field' }, h('label', { for: 'bench-scale' }, 'Size'), this.#scale),
-      this.#run,
+      h('div', { class: 'actions' }, this.#run, this.#cancel, this.#progress),
       this.#status,
-      this.#chart,
+      this.#note,
+      h('div', { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': 'Bar chart' }, this.#chart),
       h(
-        'table',
-        { id: 'bench-table' },
-        h('caption', {}, 'Results'),
-        h('thead', {}, h('tr', {}, ...head.map((t) => h('th', { scope: 'col' }, t)))),
-        this.#body,
+        'div',
+        { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': 'Results table' },
+        h(
+          'table',
+          { id: 'bench-table' },
+          h('caption', {}, 'Results'),
+          h('thead', {}, h('tr', {}, ...head.map((t) => h('th', { scope: 'col' }, t)))),
+          this.#body,
+        ),
       ),
     )
   }
@@ -88,18 +128,33 @@ export class BenchView {
 
   async #runAll(): Promise<BenchRow[]> {
     this.#state = 'running'
+    const abort = new AbortController()
+    this.#abort = abort
     this.#run.disabled = true
+    this.#cancel.disabled = false
     this.#rows = []
     this.#render()
     const scale = SCALES[this.#scale.value as ScaleName]
     const workloads = scaledWorkloads(scale)
+    this.#sizes = new Map(workloads.map((w) => [w.name, sizeOf(w)]))
     const started = performance.now()
+    const elapsed = () => formatMs(performance.now() - started)
+    let cancelled = false
     try {
+      this.#status.textContent = 'Loading and checking the backends…'
+      this.#progress.value = 0
+      await loadAllBackends()
+      const statuses: BackendStatus[] = await backendStatuses(() => true)
+      void softwareWebgpuNote().then((note) => {
+        this.#note.textContent = note ?? ''
+        this.#note.hidden = note === undefined
+      })
+      const total = workloads.length * statuses.length
       for (const [k, w] of workloads.entries()) {
-        this.#status.textContent = `Running ${w.name} (${k + 1} of ${workloads.length})…`
-        await nextFrame()
+        abort.signal.throwIfAborted()
         const prepared = prepareWorkload(w)
-        for (const { name, reason } of this.#statuses) {
+        for (const { name, reason } of statuses) {
+          abort.signal.throwIfAborted()
           if (reason !== undefined) {
             this.#rows.push({
               workload: w.name,
@@ -110,17 +165,27 @@ export class BenchView {
             })
             continue
           }
-          this.#rows.push(await benchWorkload(prepared, await getBackend(name as BackendName), scale))
+          // Progress is not announced (one live region, the status line, says the start and the end).
+          this.#progress.value = this.#rows.length / total
+          this.#progress.textContent = `${this.#rows.length} of ${total}`
+          this.#status.textContent = `Running ${w.name} (workload ${k + 1} of ${workloads.length}) on ${name}; ${this.#rows.length} of ${total} done, ${elapsed()} so far…`
+          await nextFrame()
+          this.#rows.push(await benchWorkload(prepared, await getBackend(name as never), scale, abort.signal))
           this.#render()
           await nextFrame()
         }
       }
-      const seconds = ((performance.now() - started) / 1000).toFixed(1)
+      this.#progress.value = 1
       const bad = this.#rows.filter((r) => r.status === 'mismatch' || r.status === 'failed').length
-      this.#status.textContent = `Done in ${seconds} s${bad ? `; ${bad} result(s) failed the check` : ''}.`
+      this.#status.textContent = `Done in ${elapsed()}${bad ? `; ${bad} result(s) failed the check` : ''}.`
+    } catch (error) {
+      if (!abort.signal.aborted) throw error
+      cancelled = true
+      this.#status.textContent = `Cancelled after ${elapsed()}: ${this.#rows.length} result(s) shown.`
     } finally {
-      this.#state = 'done'
+      this.#state = cancelled ? 'cancelled' : 'done'
       this.#run.disabled = false
+      this.#cancel.disabled = true
       this.#render()
     }
     return this.#rows
@@ -133,6 +198,7 @@ export class BenchView {
           'tr',
           { class: r.status },
           h('th', { scope: 'row', title: r.description }, r.workload),
+          h('td', { class: 'size' }, this.#sizes.get(r.workload) ?? ''),
           h('td', {}, r.backend),
           h('td', {}, r.detail ? `${r.status}: ${r.detail}` : r.status),
           h('td', {}, r.error === undefined ? '' : r.error.toExponential(1)),
@@ -145,6 +211,10 @@ export class BenchView {
   }
 }
 
-function formatSeconds(s: number): string {
-  return s < 1e-3 ? `${(s * 1e6).toFixed(1)} µs` : `${(s * 1e3).toFixed(2)} ms`
+/** Seconds with sensible digits and unit: 42.0 µs, 3.10 ms, 1.25 s. */
+export function formatSeconds(s: number): string {
+  // Thresholds just below 1 ms and 1 s, so 999.96 µs reads 1.00 ms, never "1.00e+3 µs".
+  if (s < 0.9995e-3) return `${(s * 1e6).toPrecision(3)} µs`
+  if (s < 0.9995) return `${(s * 1e3).toPrecision(3)} ms`
+  return `${s.toPrecision(3)} s`
 }

@@ -46,6 +46,7 @@ export async function benchWorkload(
   prepared: PreparedWorkload,
   backend: Backend,
   scale: Scale,
+  signal?: AbortSignal,
 ): Promise<BenchRow> {
   const { workload: w, spec, input, reference } = prepared
   const row = { workload: w.name, description: w.description, backend: backend.name }
@@ -67,14 +68,27 @@ export async function benchWorkload(
       }
     }
     let timing: Awaited<ReturnType<typeof measure>>
+    // Cancel is heard between timed calls: one call is the longest wait.
+    const checked =
+      <T>(operation: () => Promise<T>) =>
+      () => {
+        signal?.throwIfAborted()
+        return operation()
+      }
     if (step) {
       // State stays with the layer between calls, as a real step loop would keep it.
       let state: StateHandle | undefined
-      timing = await measure(async () => {
-        state = (await layer.step(input, state)).state
-      }, scale.step)
+      timing = await measure(
+        checked(async () => {
+          state = (await layer.step(input, state)).state
+        }),
+        scale.step,
+      )
     } else {
-      timing = await measure(() => layer.run(input), scale.sequence)
+      timing = await measure(
+        checked(() => layer.run(input)),
+        scale.sequence,
+      )
     }
     const work = step ? w.batch * w.neurons : neuronSteps(w)
     return {
@@ -86,6 +100,7 @@ export async function benchWorkload(
       neuronStepsPerSecond: work / timing.median,
     }
   } catch (error) {
+    if (signal?.aborted) throw error
     return { ...row, status: 'failed', detail: error instanceof Error ? error.message : String(error) }
   } finally {
     await made?.dispose()

@@ -2,9 +2,14 @@ import type { Tensor } from '@leaky/core'
 import type { Setup } from '../setup/setup.js'
 import { gaussian, mulberry32 } from './prng.js'
 
-/** Probability of a spike in one step of Poisson input: rate·dt, which must stay ≤ 1. */
+/** rate·dt: the expected spikes per step of Poisson input. Above 1 the train saturates. */
+export function spikesPerStep(s: Pick<Setup, 'input' | 'dt'>): number {
+  return s.input.rate * s.dt
+}
+
+/** Probability of a spike in one step of Poisson input: rate·dt, at most 1 (a spike every step). */
 export function spikeProbability(s: Pick<Setup, 'input' | 'dt'>): number {
-  return Math.min(1, Math.max(0, s.input.rate * s.dt))
+  return Math.min(1, Math.max(0, spikesPerStep(s)))
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { clampSetup, DEFAULT_SETUP, LIMITS, PRESETS, type Setup } from './setup.js'
+import { DEFAULT_SETUP, LIMITS, PRESETS, type Setup, setupProblems } from './setup.js'
 import { parseNeuronList, setupFromQuery, setupToQuery } from './url.js'
 
 describe('setup in the URL', () => {
@@ -15,22 +15,46 @@ describe('setup in the URL', () => {
     expect(setupFromQuery(setupToQuery(s))).toEqual(s)
   })
 
-  it('falls back to the defaults for missing or malformed fields', () => {
+  it('falls back to the documented default of each malformed field, never to a clipped value', () => {
     expect(setupFromQuery('')).toEqual(DEFAULT_SETUP)
-    const s = setupFromQuery('dt=-1&tauSynInv=abc&input=laser&N=5&plot=1,x,9')
+    const s = setupFromQuery('dt=-1&tauSynInv=abc&input=laser&unit=h&N=99999&T=0&onset=1.5&plot=1,x,9')
     expect(s.dt).toBe(DEFAULT_SETUP.dt)
     expect(s.tauSynInv).toBe(DEFAULT_SETUP.tauSynInv)
     expect(s.input.kind).toBe(DEFAULT_SETUP.input.kind)
-    expect(s.plot).toEqual([1]) // 9 is outside a 5-neuron layer
+    expect(s.unit).toBe(DEFAULT_SETUP.unit)
+    expect(s.neurons).toBe(DEFAULT_SETUP.neurons)
+    expect(s.steps).toBe(DEFAULT_SETUP.steps)
+    expect(s.input.onset).toBe(DEFAULT_SETUP.input.onset)
+    expect(s.plot).toEqual(DEFAULT_SETUP.plot)
   })
 
-  it('keeps sizes inside the limits', () => {
-    const s = clampSetup({ ...DEFAULT_SETUP, neurons: 4096, steps: 10_000 })
+  it('drops T, then N, to their defaults when N·T is over the limit', () => {
+    const s = setupFromQuery('N=4096&T=10000')
+    expect(s.neurons).toBe(4096)
+    expect(s.steps).toBe(DEFAULT_SETUP.steps)
     expect(s.neurons * s.steps).toBeLessThanOrEqual(LIMITS.cells)
-    expect(clampSetup({ ...DEFAULT_SETUP, neurons: 0 }).neurons).toBe(1)
   })
 
-  it('parses neuron lists', () => {
+  it('cuts the default plot list to a small layer', () => {
+    expect(setupFromQuery('N=2&plot=5').plot).toEqual([0, 1])
+    expect(setupFromQuery('N=2&plot=1,0').plot).toEqual([1, 0])
+  })
+
+  it('parses neuron lists, and refuses one with a non-number', () => {
     expect(parseNeuronList(' 0, 3 ,7,')).toEqual([0, 3, 7])
+    expect(parseNeuronList('0, x')).toBeUndefined()
+  })
+})
+
+describe('setup problems', () => {
+  it('names the field and the range', () => {
+    const fields = (s: Setup) => setupProblems(s).map((p) => p.field)
+    expect(setupProblems(DEFAULT_SETUP)).toEqual([])
+    expect(fields({ ...DEFAULT_SETUP, neurons: 4097 })).toEqual(['neurons'])
+    expect(setupProblems({ ...DEFAULT_SETUP, neurons: 4097 })[0]?.message).toContain('1 to 4,096')
+    expect(fields({ ...DEFAULT_SETUP, neurons: 4096, steps: 2000 })).toEqual(['neurons', 'steps'])
+    expect(fields({ ...DEFAULT_SETUP, neurons: 2 })).toEqual(['plot', 'neurons'])
+    expect(fields({ ...DEFAULT_SETUP, plot: [0, 1, 2, 3, 4, 5, 6, 7, 8] })).toEqual(['plot'])
+    expect(fields({ ...DEFAULT_SETUP, dt: 0 })).toEqual(['dt'])
   })
 })

@@ -33,6 +33,27 @@ describe('LatestOnly', () => {
     expect(done).toEqual([1, 3])
   })
 
+  it('aborts the running request when a newer one comes, and on cancel()', async () => {
+    const seen: { n: number; aborted: boolean }[] = []
+    const runner = new LatestOnly<number>(async (n, signal) => {
+      await new Promise((r) => setTimeout(r, 20))
+      seen.push({ n, aborted: signal.aborted })
+    }, 0)
+    runner.request(1)
+    await new Promise((r) => setTimeout(r, 5))
+    runner.request(2)
+    await runner.settled()
+    expect(seen).toEqual([
+      { n: 1, aborted: true },
+      { n: 2, aborted: false },
+    ])
+    runner.request(3)
+    await new Promise((r) => setTimeout(r, 5))
+    runner.cancel()
+    await runner.settled()
+    expect(seen.at(-1)).toEqual({ n: 3, aborted: true })
+  })
+
   it('keeps going after a failed run', async () => {
     const done: number[] = []
     const runner = new LatestOnly<number>(async (n) => {

@@ -1,17 +1,17 @@
 /**
- * Runs the latest request only: requests are debounced, one run at a time, and a request made during
- * a run starts once it ends. Parameter edits arrive faster than simulations finish; stale ones are
- * never worth computing.
+ * Runs the latest request only: requests are debounced, one run at a time, a request made during a
+ * run aborts that run (its signal) and starts once it ends. Edits arrive faster than simulations
+ * finish; stale ones are never worth finishing.
  */
 export class LatestOnly<T> {
-  readonly #work: (request: T) => Promise<void>
+  readonly #work: (request: T, signal: AbortSignal) => Promise<void>
   readonly #delayMs: number
   #timer: ReturnType<typeof setTimeout> | undefined
   #latest: { value: T } | undefined
-  #running = false
+  #running: AbortController | undefined
   #waiters: (() => void)[] = []
 
-  constructor(work: (request: T) => Promise<void>, delayMs: number) {
+  constructor(work: (request: T, signal: AbortSignal) => Promise<void>, delayMs: number) {
     this.#work = work
     this.#delayMs = delayMs
   }
@@ -19,6 +19,7 @@ export class LatestOnly<T> {
   /** Schedules `request` after the debounce delay (0: at the next turn of the event loop). */
   request(request: T, delayMs = this.#delayMs): void {
     this.#latest = { value: request }
+    this.#running?.abort()
     clearTimeout(this.#timer)
     this.#timer = setTimeout(() => {
       this.#timer = undefined
@@ -26,8 +27,13 @@ export class LatestOnly<T> {
     }, delayMs)
   }
 
+  /** Aborts the running request, if any (Cancel). */
+  cancel(): void {
+    this.#running?.abort()
+  }
+
   get idle(): boolean {
-    return this.#timer === undefined && !this.#running && this.#latest === undefined
+    return this.#timer === undefined && this.#running === undefined && this.#latest === undefined
   }
 
   /** Resolves once nothing is scheduled or running. */
@@ -37,14 +43,15 @@ export class LatestOnly<T> {
 
   async #pump(): Promise<void> {
     if (this.#running) return // the running loop picks the latest request up
-    this.#running = true
     while (this.#latest && this.#timer === undefined) {
       const { value } = this.#latest
       this.#latest = undefined
+      const controller = new AbortController()
+      this.#running = controller
       // `work` reports its own errors; a throw here must not stop later requests.
-      await this.#work(value).catch(() => undefined)
+      await this.#work(value, controller.signal).catch(() => undefined)
+      this.#running = undefined
     }
-    this.#running = false
     if (this.idle) for (const resolve of this.#waiters.splice(0)) resolve()
   }
 }

@@ -14,5 +14,7 @@ export function snapshotOf(explorer: Explorer): ExplorerSnapshot | undefined {
     voltages: sim ? Array.from(sim.voltages) : [],
     currents: sim ? Array.from(sim.currents) : [],
     plotted: { neurons: sim?.setup.plot ?? [], ...explorer.plotted() },
+    view: explorer.view(),
+    timing: explorer.timing,
   }
 }

@@ -1,4 +1,5 @@
 import type { BenchRow } from '../bench/run-workload.js'
+import type { Explorer, PaintTiming } from '../explorer/explorer.js'
 import type { Setup } from '../setup/setup.js'
 
 /** What a test may read about the explorer's last simulation: numbers, not pixels. */
@@ -12,7 +13,14 @@ export interface ExplorerSnapshot {
   readonly voltages: number[]
   readonly currents: number[]
   /** What the charts show: [time, ...one series per plotted neuron], read back from uPlot. */
-  readonly plotted: { readonly neurons: readonly number[]; readonly v: number[][]; readonly i: number[][] }
+  readonly plotted: {
+    readonly neurons: readonly number[]
+    readonly v: (number | null)[][]
+    readonly i: (number | null)[][]
+  }
+  /** Axis labels, x ranges of both charts and the shared zoom. */
+  readonly view: ReturnType<Explorer['view']>
+  readonly timing: PaintTiming | undefined
 }
 
 /**
@@ -27,8 +35,10 @@ export interface LeakyTestHook {
   /** Resolves when no explorer simulation is scheduled or running, with the snapshot of the last. */
   settled(): Promise<ExplorerSnapshot | undefined>
   snapshot(): ExplorerSnapshot | undefined
+  /** How long the last simulation took from the committed change to the painted plot. */
+  timing(): PaintTiming | undefined
   readonly bench: {
-    state(): 'idle' | 'running' | 'done'
+    state(): 'idle' | 'running' | 'done' | 'cancelled'
     rows(): readonly BenchRow[]
     /** Resolves with the rows once the current (or last) benchmark run ends. */
     settled(): Promise<readonly BenchRow[]>
