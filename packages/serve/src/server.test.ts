@@ -23,7 +23,7 @@ describe('leaky serve: KServe v2 over HTTP', () => {
     expect((await fetch(`${url}/v2/health/live`)).status).toBe(200)
     expect((await fetch(`${url}/v2/health/ready`)).status).toBe(200)
     expect((await fetch(`${url}/v2/models/li/ready`)).status).toBe(200)
-    const meta = await (await fetch(`${url}/v2`)).json()
+    const meta = (await (await fetch(`${url}/v2`)).json()) as { extensions: string[] }
     expect(meta.extensions).toContain('sequence')
     expect(meta.extensions).toContain('binary_tensor_data')
     const model = await (await fetch(`${url}/v2/models/weighted`)).json()

@@ -99,13 +99,14 @@ export class ServedModel {
 
   /** Queues one request behind its stream's earlier ones; resolves with its voltages [T, neurons]. */
   infer(request: InferRequest): Promise<Float32Array> {
-    const stream = this.streamFor(request.sequence)
+    // The queue check comes first: a refused sequence_start must not leave a stream behind.
     if (this.queued >= this.options.maxQueue) {
       throw new RequestError(
         429,
         `model "${this.signature.name}" has ${this.queued} requests queued (the limit): retry later`,
       )
     }
+    const stream = this.streamFor(request.sequence)
     if (request.sequence?.end) stream.ending = true
     return new Promise<Float32Array>((resolve, reject) => {
       stream.pending.push({ request, resolve, reject })

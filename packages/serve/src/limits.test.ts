@@ -1,0 +1,71 @@
+/** Live-stream and queue limits (429), the idle timeout, and a graceful close that finishes in-flight work. */
+import { describe, expect, it } from 'vitest'
+import { createServer } from './index.js'
+import { expected, inferBody, post, voltagesOf } from './test-client.js'
+
+const SPEC = { neurons: 4 }
+const X = Float32Array.from([0.5, 1, 1.5, 2])
+
+describe('limits and lifecycle', () => {
+  it('refuses a stream past maxStreams with 429, and takes one again after another ends', async () => {
+    const server = await createServer({ layers: { li: SPEC }, backend: 'js', maxStreams: 2 })
+    const { url } = await server.listen(0)
+    const infer = `${url}/v2/models/li/infer`
+    expect((await post(infer, inferBody(X, 1, 4, { id: 1, start: true }))).status).toBe(200)
+    expect((await post(infer, inferBody(X, 1, 4, { id: 2, start: true }))).status).toBe(200)
+    const refused = await post(infer, inferBody(X, 1, 4, { id: 3, start: true }))
+    expect(refused.status).toBe(429)
+    expect(refused.body.error).toMatch(/live streams/)
+    expect((await post(infer, inferBody(X, 1, 4, { id: 1, end: true }))).status).toBe(200)
+    expect((await post(infer, inferBody(X, 1, 4, { id: 3, start: true }))).status).toBe(200)
+    expect(server.stats().li?.liveStreams).toBe(2)
+    await server.close()
+  })
+
+  it('refuses a request past maxQueue with 429 while the queue is full', async () => {
+    // A long batching window keeps the first request queued while the others arrive.
+    const server = await createServer({ layers: { li: SPEC }, backend: 'js', maxQueue: 2, windowMs: 300 })
+    const { url } = await server.listen(0)
+    const infer = `${url}/v2/models/li/infer`
+    const replies = await Promise.all([1, 2, 3, 4].map(() => post(infer, inferBody(X, 1, 4))))
+    const statuses = replies.map((r) => r.status).sort()
+    expect(statuses).toEqual([200, 200, 429, 429])
+    for (const r of replies.filter((r) => r.status === 200))
+      expect(voltagesOf(r)).toEqual(expected(SPEC, X, 1))
+    await server.close()
+  })
+
+  it('frees a stream idle past idleTimeoutMs', async () => {
+    const server = await createServer({ layers: { li: SPEC }, backend: 'js', idleTimeoutMs: 40 })
+    const { url } = await server.listen(0)
+    const infer = `${url}/v2/models/li/infer`
+    expect((await post(infer, inferBody(X, 1, 4, { id: 'idle', start: true }))).status).toBe(200)
+    expect(server.stats().li?.liveStreams).toBe(1)
+    await new Promise((r) => setTimeout(r, 300))
+    expect(server.stats().li?.liveStreams).toBe(0)
+    const late = await post(infer, inferBody(X, 1, 4, { id: 'idle' }))
+    expect(late.status).toBe(400)
+    expect(late.body.error).toMatch(/idle/)
+    await server.close()
+  })
+
+  it('close() finishes the requests in flight, then stops listening', async () => {
+    const server = await createServer({ layers: { li: SPEC }, backend: 'js', windowMs: 200 })
+    const { url } = await server.listen(0)
+    const inFlight = post(`${url}/v2/models/li/infer`, inferBody(X, 1, 4, { id: 9, start: true }))
+    await new Promise((r) => setTimeout(r, 50)) // the request is in the batching window now
+    const closed = server.close()
+    const reply = await inFlight
+    expect(reply.status).toBe(200)
+    expect(voltagesOf(reply)).toEqual(expected(SPEC, X, 1))
+    await closed
+    await expect(fetch(`${url}/v2/health/live`)).rejects.toThrow()
+  })
+
+  it('checks its options', async () => {
+    await expect(createServer({ layers: {} })).rejects.toThrow(/at least one layer/)
+    await expect(createServer({ layers: { 'a b': SPEC } })).rejects.toThrow(/model name/)
+    await expect(createServer({ layers: { li: SPEC }, maxStreams: 0 })).rejects.toThrow(/maxStreams/)
+    await expect(createServer({ layers: { li: { neurons: -1 } } })).rejects.toThrow(/neurons/)
+  })
+})
