@@ -6,3 +6,9 @@ export { RequestError } from './protocol/errors.js'
 export type { LeakyServer, ServerOptions } from './server.js'
 export { createServer } from './server.js'
 export type { BatchingOptions, ModelStats } from './streams/served-model.js'
+export {
+  type TritonOptions,
+  type TritonRepository,
+  tritonRepository,
+  writeTritonRepository,
+} from './triton/model-repository.js'
