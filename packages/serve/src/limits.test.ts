@@ -52,14 +52,27 @@ describe('limits and lifecycle', () => {
   it('close() finishes the requests in flight, then stops listening', async () => {
     const server = await createServer({ layers: { li: SPEC }, backend: 'js', windowMs: 200 })
     const { url } = await server.listen(0)
-    const inFlight = post(`${url}/v2/models/li/infer`, inferBody(X, 1, 4, { id: 9, start: true }))
-    await new Promise((r) => setTimeout(r, 50)) // the request is in the batching window now
+    // A one-off request (no sequence) waits out the window: it is in flight when close() is called.
+    const inFlight = post(`${url}/v2/models/li/infer`, inferBody(X, 1, 4))
+    await new Promise((r) => setTimeout(r, 50))
+    expect(server.stats().li?.queued).toBe(1)
     const closed = server.close()
     const reply = await inFlight
     expect(reply.status).toBe(200)
     expect(voltagesOf(reply)).toEqual(expected(SPEC, X, 1))
     await closed
     await expect(fetch(`${url}/v2/health/live`)).rejects.toThrow()
+  })
+
+  it('a lone stream does not wait out the window; many streams share a call', async () => {
+    const server = await createServer({ layers: { li: SPEC }, backend: 'js', windowMs: 1000 })
+    const { url } = await server.listen(0)
+    const infer = `${url}/v2/models/li/infer`
+    const t0 = Date.now()
+    for (let k = 0; k < 3; k++)
+      expect((await post(infer, inferBody(X, 1, 4, { id: 5, start: k === 0 }))).status).toBe(200)
+    expect(Date.now() - t0).toBeLessThan(900)
+    await server.close()
   })
 
   it('checks its options', async () => {

@@ -3,7 +3,10 @@
  * tensor bytes after it (`Inference-Header-Content-Length` gives the JSON's length). Everything is
  * checked against the model before anything runs; nothing unknown is ignored.
  */
+import { endianness } from 'node:os'
 import { badRequest } from './errors.js'
+
+const LITTLE_ENDIAN = endianness() === 'LE'
 
 /** What a model accepts: one FP32 input [T, inputs] and one FP32 output [T, neurons]. */
 export interface ModelSignature {
@@ -182,8 +185,11 @@ export function parseInferRequest(json: Buffer, binary: Buffer, model: ModelSign
     }
     // Copied out (the body buffer is pooled and may be unaligned): little-endian FP32, row-major.
     x = new Float32Array(size)
-    const view = new DataView(binary.buffer, binary.byteOffset, binary.length)
-    for (let k = 0; k < size; k++) x[k] = view.getFloat32(4 * k, true)
+    if (LITTLE_ENDIAN) new Uint8Array(x.buffer).set(binary)
+    else {
+      const view = new DataView(binary.buffer, binary.byteOffset, binary.length)
+      for (let k = 0; k < size; k++) x[k] = view.getFloat32(4 * k, true)
+    }
   } else {
     if (binary.length !== 0) {
       throw badRequest(`the body has ${binary.length} bytes after the JSON header but no input is binary`)

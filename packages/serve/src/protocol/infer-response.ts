@@ -1,4 +1,8 @@
+import { endianness } from 'node:os'
 import type { InferRequest, ModelSignature } from './infer-request.js'
+
+/** The wire format is little-endian FP32: on a little-endian host the array's bytes go out as they are. */
+const LITTLE_ENDIAN = endianness() === 'LE'
 
 export interface EncodedResponse {
   readonly headers: Record<string, string>
@@ -26,8 +30,12 @@ export function encodeInferResponse(
   }
   output.parameters = { binary_data_size: voltages.byteLength }
   const json = Buffer.from(JSON.stringify({ ...head, outputs: [output] }))
-  const binary = Buffer.alloc(voltages.byteLength)
-  for (let k = 0; k < voltages.length; k++) binary.writeFloatLE(voltages[k] as number, 4 * k)
+  let binary: Buffer
+  if (LITTLE_ENDIAN) binary = Buffer.from(voltages.buffer, voltages.byteOffset, voltages.byteLength)
+  else {
+    binary = Buffer.alloc(voltages.byteLength)
+    for (let k = 0; k < voltages.length; k++) binary.writeFloatLE(voltages[k] as number, 4 * k)
+  }
   return {
     headers: {
       'content-type': 'application/octet-stream',

@@ -65,7 +65,10 @@ export class ServedModel {
   private queued = 0
   private inFlight = 0
   private running = false
-  private timer: ReturnType<typeof setTimeout> | undefined
+  /** Streams in `ready` that belong to a sequence (not one-off requests). */
+  private readySequences = 0
+  private windowTimer: ReturnType<typeof setTimeout> | undefined
+  private immediate: ReturnType<typeof setImmediate> | undefined
   private readonly sweeper: ReturnType<typeof setInterval>
   private calls = 0
   private batched = 0
@@ -113,7 +116,7 @@ export class ServedModel {
       stream.lastUsed = Date.now()
       this.queued++
       this.inFlight++
-      if (!stream.busy) this.ready.add(stream)
+      if (!stream.busy) this.markReady(stream)
       this.schedule()
     })
   }
@@ -126,7 +129,8 @@ export class ServedModel {
 
   close(): void {
     clearInterval(this.sweeper)
-    if (this.timer) clearTimeout(this.timer)
+    clearTimeout(this.windowTimer)
+    if (this.immediate) clearImmediate(this.immediate)
     this.streams.clear()
   }
 
@@ -161,18 +165,35 @@ export class ServedModel {
     return existing
   }
 
+  private markReady(stream: Stream): void {
+    if (this.ready.has(stream)) return
+    this.ready.add(stream)
+    if (stream.key !== undefined) this.readySequences++
+  }
+
   private schedule(): void {
-    if (this.running || this.timer) return
-    const batchNow = !this.options.batching || this.ready.size >= this.options.maxBatch
-    if (batchNow || this.options.windowMs <= 0) {
-      this.timer = setTimeout(() => this.flush(), 0)
+    if (this.running || this.immediate) return
+    // No reason to wait when the batch is full, or when every live stream is already waiting in it
+    // (one stream alone never pays the window); else wait up to the window for the others.
+    const everyone = this.streams.size > 0 && this.readySequences >= this.streams.size
+    const now =
+      !this.options.batching ||
+      this.options.windowMs <= 0 ||
+      this.ready.size >= this.options.maxBatch ||
+      everyone
+    if (now) {
+      clearTimeout(this.windowTimer)
+      this.windowTimer = undefined
+      this.immediate = setImmediate(() => this.flush())
     } else {
-      this.timer = setTimeout(() => this.flush(), this.options.windowMs)
+      this.windowTimer ??= setTimeout(() => this.flush(), this.options.windowMs)
     }
   }
 
   private async flush(): Promise<void> {
-    this.timer = undefined
+    clearTimeout(this.windowTimer)
+    this.windowTimer = undefined
+    this.immediate = undefined
     if (this.running || this.ready.size === 0) return
     this.running = true
     const limit = this.options.batching ? this.options.maxBatch : 1
@@ -180,6 +201,7 @@ export class ServedModel {
     for (const stream of this.ready) {
       if (batch.length >= limit) break
       this.ready.delete(stream)
+      if (stream.key !== undefined) this.readySequences--
       const job = stream.pending.shift()
       if (!job) continue
       stream.busy = true
@@ -198,7 +220,7 @@ export class ServedModel {
     for (const { stream } of batch) {
       stream.busy = false
       stream.lastUsed = Date.now()
-      if (stream.pending.length > 0) this.ready.add(stream)
+      if (stream.pending.length > 0) this.markReady(stream)
     }
     if (this.ready.size > 0) this.schedule()
     if (this.inFlight === 0) for (const resolve of this.idleWaiters.splice(0)) resolve()
