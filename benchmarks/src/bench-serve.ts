@@ -4,8 +4,8 @@
  * and off, the gain as a ratio; then a soak of stream churn (streams start, run a few steps, end or
  * are abandoned to the idle timeout) sampling the server's heap after GC.
  *
- *   pnpm bench:serve                                  # ~50 s: 1 s warm-up + 3 s per load point, a 15 s soak
- *   pnpm bench:serve --duration 10 --soak 600         # the 10-minute soak for people
+ *   pnpm bench:serve                                  # ~50 s: 3 turns of 1 s per point, a 10 s soak
+ *   pnpm bench:serve --duration 5 --turns 5 --soak 600   # longer turns and the 10-minute soak, for people
  *   pnpm bench:serve --streams 1,64 --neurons 1000 --backend js --soak 0
  *
  * The server runs in a child process (this file, forked), so the load generator (autocannon) does
@@ -124,50 +124,84 @@ interface LoadPoint {
   readonly errors: number
 }
 
-async function loadPoint(config: ServerConfig, streams: number, seconds: number): Promise<LoadPoint> {
+/** autocannon records latency in whole milliseconds. */
+const ms = (x: number) => (x < 1 ? '< 1' : x.toFixed(0))
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
+
+/** One server with `streams` streams open, ready to be loaded by autocannon, one connection per stream. */
+async function openServer(config: ServerConfig, streams: number) {
   const server = await startServer(config)
+  const x = Float32Array.from({ length: config.neurons }, (_, k) => (k % 10) / 10)
+  // Correct before fast: a stream's first step is core's simulate of that step.
+  const want = simulate(resolveSpec({ neurons: config.neurons }), { data: x, shape: [1, config.neurons] })
+  const first = await inferOnce(server.url, x, 1, true, false)
+  if (first.some((v, k) => v !== want.voltages.data[k])) throw new Error('leaky serve gave a wrong voltage')
+  // Every stream open before timing (64 at a time): the timed requests are all mid-stream steps.
+  for (let s = 2; s <= streams; s += 64) {
+    const ids = Array.from({ length: Math.min(64, streams - s + 1) }, (_, k) => s + k)
+    await Promise.all(ids.map((id) => inferOnce(server.url, x, id, true, false)))
+  }
+  const load = (duration: number) => {
+    let next = 1
+    return autocannon({
+      url: `${server.url}/v2/models/li/infer`,
+      method: 'POST',
+      connections: streams,
+      duration,
+      setupClient: (client) => {
+        const { headers, body } = binaryRequest(x, next++, false, false)
+        client.setHeadersAndBody(headers, body)
+      },
+    })
+  }
+  const stats = async () =>
+    (await server.ask<{ stats: { backendCalls: number; batchedRequests: number } }>('stats')).stats
+  return { server, load, stats }
+}
+
+/**
+ * Batching on and off for one stream count, measured in turns (on, off, on, off, …) against two
+ * servers that stay up, so drift in a shared machine's load falls on both: medians of the turns.
+ */
+async function loadPoints(
+  base: Omit<ServerConfig, 'batching'>,
+  streams: number,
+  seconds: number,
+  turns: number,
+) {
+  const modes = [true, false]
+  const servers = []
+  for (const batching of modes) servers.push(await openServer({ ...base, batching }, streams))
   try {
-    const x = Float32Array.from({ length: config.neurons }, (_, k) => (k % 10) / 10)
-    // Correct before fast: a stream's first step is core's simulate of that step.
-    const want = simulate(resolveSpec({ neurons: config.neurons }), { data: x, shape: [1, config.neurons] })
-    const first = await inferOnce(server.url, x, 1, true, false)
-    if (first.some((v, k) => v !== want.voltages.data[k])) throw new Error('leaky serve gave a wrong voltage')
-    // Open every stream before timing (64 at a time), so the timed requests are all mid-stream steps.
-    for (let s = 2; s <= streams; s += 64) {
-      const ids = Array.from({ length: Math.min(64, streams - s + 1) }, (_, k) => s + k)
-      await Promise.all(ids.map((id) => inferOnce(server.url, x, id, true, false)))
+    for (const s of servers) await s.load(1) // warms each server's JIT, untimed
+    const runs = servers.map(() => [] as autocannon.Result[])
+    const calls = servers.map(() => ({ calls: 0, requests: 0 }))
+    for (let turn = 0; turn < turns; turn++) {
+      for (const [k, s] of servers.entries()) {
+        const before = await s.stats()
+        runs[k]?.push(await s.load(seconds))
+        const after = await s.stats()
+        const c = calls[k] as { calls: number; requests: number }
+        c.calls += after.backendCalls - before.backendCalls
+        c.requests += after.batchedRequests - before.batchedRequests
+      }
     }
-    // Each connection is one stream (ids 1…streams). A first, untimed second warms the server's JIT.
-    const run = (duration: number) => {
-      let next = 1
-      return autocannon({
-        url: `${server.url}/v2/models/li/infer`,
-        method: 'POST',
-        connections: streams,
-        duration,
-        setupClient: (client) => {
-          const { headers, body } = binaryRequest(x, next++, false, false)
-          client.setHeadersAndBody(headers, body)
-        },
-      })
-    }
-    await run(1)
-    const before = await server.ask<{ stats: { backendCalls: number; batchedRequests: number } }>('stats')
-    const result = await run(seconds)
-    const after = await server.ask<{ stats: { backendCalls: number; batchedRequests: number } }>('stats')
-    const calls = after.stats.backendCalls - before.stats.backendCalls
-    const requests = after.stats.batchedRequests - before.stats.batchedRequests
-    return {
-      streams,
-      batching: config.batching,
-      requestsPerSecond: result.requests.average,
-      p50: result.latency.p50,
-      p99: result.latency.p99,
-      meanBatch: calls > 0 ? requests / calls : 0,
-      errors: result.errors + result.non2xx + result.timeouts,
-    }
+    return modes.map((batching, k): LoadPoint => {
+      const r = runs[k] as autocannon.Result[]
+      const c = calls[k] as { calls: number; requests: number }
+      return {
+        streams,
+        batching,
+        requestsPerSecond: median(r.map((x) => x.requests.average)),
+        p50: median(r.map((x) => x.latency.p50)),
+        p99: median(r.map((x) => x.latency.p99)),
+        meanBatch: c.calls > 0 ? c.requests / c.calls : 0,
+        errors: r.reduce((a, x) => a + x.errors + x.non2xx + x.timeouts, 0),
+      }
+    })
   } finally {
-    await server.stop()
+    for (const s of servers) await s.server.stop()
   }
 }
 
@@ -243,12 +277,13 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       child: { type: 'string' },
-      duration: { type: 'string', default: '3' },
+      duration: { type: 'string', default: '1' },
+      turns: { type: 'string', default: '3' },
       streams: { type: 'string', default: '1,64,1024' },
       neurons: { type: 'string', default: '1000' },
       backend: { type: 'string', default: 'js' },
       'window-ms': { type: 'string', default: '1' },
-      soak: { type: 'string', default: '15' },
+      soak: { type: 'string', default: '10' },
     },
   })
   if (values.child) return serveChild(JSON.parse(values.child))
@@ -259,20 +294,19 @@ async function main(): Promise<void> {
     idleTimeoutMs: 60_000,
   }
   const seconds = Number(values.duration)
+  const turns = Number(values.turns)
   const counts = values.streams.split(',').map(Number)
   console.log(
     `leaky serve on loopback: ${base.neurons} neurons, backend ${base.backend}, 1 step per request (binary tensors), ` +
-      `${seconds} s per point, batching window ${base.windowMs} ms; ${process.env.HOSTNAME ?? ''}`,
+      `batching on and off in ${turns} alternating turns of ${seconds} s (medians), batching window ${base.windowMs} ms`,
   )
   const rows: LoadPoint[] = []
-  for (const streams of counts) {
-    for (const batching of [true, false]) rows.push(await loadPoint({ ...base, batching }, streams, seconds))
-  }
+  for (const streams of counts) rows.push(...(await loadPoints(base, streams, seconds, turns)))
   console.log('\n| streams | batching | requests/s | p50 ms | p99 ms | requests per backend call | errors |')
   console.log('| ------: | -------- | ---------: | -----: | -----: | ------------------------: | -----: |')
   for (const r of rows) {
     console.log(
-      `| ${r.streams} | ${r.batching ? 'on' : 'off'} | ${r.requestsPerSecond.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.meanBatch.toFixed(1)} | ${r.errors} |`,
+      `| ${r.streams} | ${r.batching ? 'on' : 'off'} | ${r.requestsPerSecond.toFixed(0)} | ${ms(r.p50)} | ${ms(r.p99)} | ${r.meanBatch.toFixed(1)} | ${r.errors} |`,
     )
   }
   console.log('')
