@@ -109,10 +109,12 @@ describe(`tritonclient[http] drives leaky serve ${python ? '' : NO_PYTHON}`, () 
   )
 
   it.skipIf(!python)('SIGTERM answers the request in flight, then exits 0', async () => {
-    const slow = await startServe('--neurons', '4', '--backend', 'js', '--window-ms', '400')
+    // A one-off request waits out the 3 s window in the server; SIGTERM comes 1 s after it was sent
+    // (time for even a busy machine to read it: a request still in the kernel is not in flight).
+    const slow = await startServe('--neurons', '4', '--backend', 'js', '--window-ms', '3000')
     const body = { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: [1, 2, 3, 4] }] }
     const inFlight = fetch(`${slow.url}/v2/models/li/infer`, { method: 'POST', body: JSON.stringify(body) })
-    await new Promise((r) => setTimeout(r, 100))
+    await new Promise((r) => setTimeout(r, 1000))
     slow.child.kill('SIGTERM')
     const reply = await inFlight
     expect(reply.status).toBe(200)
