@@ -56,6 +56,11 @@ const BAD_REQUESTS: readonly Case[] = [
   { kind: 'body is not JSON', status: 400, send: infer('{"inputs": [') },
   { kind: 'JSON is not an object', status: 400, send: infer('[1, 2, 3]') },
   { kind: 'unknown model', status: 404, send: infer(good(), '/v2/models/nope/infer') },
+  {
+    kind: 'model name not valid percent-encoding',
+    status: 400,
+    send: infer(good(), '/v2/models/%E0%A4%A/infer'),
+  },
   { kind: 'unknown route', status: 404, send: (url) => raw(url, { method: 'GET', path: '/v2/nothing' }) },
   { kind: 'unknown model version', status: 404, send: infer(good(), '/v2/models/li/versions/7/infer') },
   { kind: 'wrong method (GET infer)', status: 405, send: (url) => raw(url, { method: 'GET' }) },

@@ -1,4 +1,5 @@
 /** Live-stream and queue limits (429), the idle timeout, and a graceful close that finishes in-flight work. */
+import { connect } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { createServer } from './index.js'
 import { expected, inferBody, post, voltagesOf } from './test-client.js'
@@ -73,6 +74,26 @@ describe('limits and lifecycle', () => {
       expect((await post(infer, inferBody(X, 1, 4, { id: 5, start: k === 0 }))).status).toBe(200)
     expect(Date.now() - t0).toBeLessThan(4000)
     await server.close()
+  })
+
+  it('a client hanging up mid-body leaves the server serving, and close() does not wait on it', async () => {
+    const server = await createServer({ layers: { li: SPEC }, backend: 'js' })
+    const { url, port } = await server.listen(0)
+    await new Promise<void>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.write(
+          'POST /v2/models/li/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{"inputs": [',
+        )
+        setTimeout(() => {
+          socket.destroy()
+          resolve()
+        }, 100)
+      })
+    })
+    expect((await post(`${url}/v2/models/li/infer`, inferBody(X, 1, 4))).status).toBe(200)
+    const t0 = Date.now()
+    await server.close()
+    expect(Date.now() - t0).toBeLessThan(5000)
   })
 
   it('checks its options', async () => {

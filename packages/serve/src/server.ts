@@ -148,7 +148,7 @@ export async function createServer(options: ServerOptions): Promise<LeakyServer>
       return
     }
     if (parts[1] === 'models' && parts.length >= 3) {
-      const name = decodeURIComponent(parts[2] as string)
+      const name = decodeName(parts[2] as string)
       const model = models.get(name)
       if (!model)
         throw new RequestError(404, `unknown model "${name}" (served: ${[...models.keys()].join(', ')})`)
@@ -243,6 +243,14 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text)
 }
 
+function decodeName(segment: string): string {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    throw new RequestError(400, `the model name in the URL is not valid percent-encoding: "${segment}"`)
+  }
+}
+
 /** The body, refused as soon as it passes the limit (Content-Length first, then as it streams). */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'])
@@ -261,6 +269,11 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     })
     req.on('end', () => resolve(Buffer.concat(chunks, size)))
     req.on('error', reject)
+    // A client that hangs up mid-body: settle, so close() never waits on it.
+    req.on('close', () => {
+      if (!req.complete)
+        reject(new RequestError(400, 'the client closed the connection before the body ended'))
+    })
   })
 }
 
