@@ -53,62 +53,68 @@ function simulated(spec: LayerSpec, x: number[], steps: number): number[] {
   )
 }
 
-describe(`tritonclient[http] drives leaky serve ${python ? '' : NO_PYTHON}`, () => {
-  const weights = { shape: [6, 3], data: random(mulberry32(3), 18) }
-  const params = { tauMemInv: 120, vLeak: -0.25 }
-  const spec: LayerSpec = {
-    neurons: 6,
-    params,
-    weights: { data: Float32Array.from(weights.data), shape: [6, 3] },
-  }
-  let server: Running
-  beforeAll(async () => {
-    if (!python) return
-    writeFileSync(join(dir, 'w.json'), JSON.stringify(weights))
-    writeFileSync(join(dir, 'p.json'), JSON.stringify(params))
-    server = await startServe(
-      '--weights',
-      join(dir, 'w.json'),
-      '--params',
-      join(dir, 'p.json'),
-      '--backend',
-      'js',
-      '--name',
-      'decoder',
-    )
-  })
-  afterAll(() => server?.child.kill('SIGKILL'))
+// js is bit-exact with simulate; node-cpu within its step tolerance (1e-5).
+describe.each([
+  { backend: 'js', tolerance: 0 },
+  { backend: 'node-cpu', tolerance: 1e-5 },
+])(
+  `tritonclient[http] drives leaky serve --backend $backend ${python ? '' : NO_PYTHON}`,
+  ({ backend, tolerance }) => {
+    const weights = { shape: [6, 3], data: random(mulberry32(3), 18) }
+    const params = { tauMemInv: 120, vLeak: -0.25 }
+    const spec: LayerSpec = {
+      neurons: 6,
+      params,
+      weights: { data: Float32Array.from(weights.data), shape: [6, 3] },
+    }
+    let server: Running
+    beforeAll(async () => {
+      if (!python) return
+      writeFileSync(join(dir, 'w.json'), JSON.stringify(weights))
+      writeFileSync(join(dir, 'p.json'), JSON.stringify(params))
+      const files = ['--weights', join(dir, 'w.json'), '--params', join(dir, 'p.json')]
+      server = await startServe(...files, '--backend', backend, '--name', 'decoder')
+    })
+    afterAll(() => server?.child.kill('SIGKILL'))
 
-  it.skipIf(!python)(
-    'health, metadata and interleaved streams equal simulate on the concatenated input',
-    async () => {
-      const next = mulberry32(11)
-      const streams = [42, 'bci-a', 7, 'kws-b'].map((id) => {
-        const lengths = Array.from({ length: 4 }, () => 1 + Math.floor(next() * 4))
-        const total = lengths.reduce((a, b) => a + b, 0)
-        const x = random(next, total * 3)
-        let t = 0
-        const chunks = lengths.map((steps) => {
-          const chunk = x.slice(t * 3, (t + steps) * 3)
-          t += steps
-          return chunk
+    it.skipIf(!python)(
+      'health, metadata and interleaved streams equal simulate on the concatenated input',
+      async () => {
+        expect(server.output()).toContain(`6 neurons, ${backend};`)
+        const next = mulberry32(11)
+        const streams = [42, 'bci-a', 7, 'kws-b'].map((id) => {
+          const lengths = Array.from({ length: 4 }, () => 1 + Math.floor(next() * 4))
+          const total = lengths.reduce((a, b) => a + b, 0)
+          const x = random(next, total * 3)
+          let t = 0
+          const chunks = lengths.map((steps) => {
+            const chunk = x.slice(t * 3, (t + steps) * 3)
+            t += steps
+            return chunk
+          })
+          return { id, chunks, expected: simulated(spec, x, total) }
         })
-        return { id, chunks, expected: simulated(spec, x, total) }
-      })
-      const cases = join(dir, 'cases.json')
-      writeFileSync(cases, JSON.stringify({ neurons: 6, inputs: 3, tolerance: 0, streams }))
-      const r = await runPython(python as string, [
-        script('tritonclient_drives_serve.py'),
-        server.url.slice(7),
-        'decoder',
-        cases,
-      ])
-      expect(r.stderr + r.stdout).toMatch(/"worst": 0\.0/)
-      expect(r.code).toBe(0)
-    },
-  )
+        const cases = join(dir, `cases-${backend}.json`)
+        writeFileSync(cases, JSON.stringify({ neurons: 6, inputs: 3, tolerance, streams }))
+        const args = [
+          script('tritonclient_drives_serve.py'),
+          server.url.slice('http://'.length),
+          'decoder',
+          cases,
+        ]
+        const r = await runPython(python as string, args)
+        expect(r.stderr).toBe('')
+        expect(r.code).toBe(0)
+        const summary = JSON.parse(r.stdout)
+        expect(summary).toMatchObject({ streams: 4, requests: 16 })
+        expect(summary.worst).toBeLessThanOrEqual(tolerance)
+      },
+    )
+  },
+)
 
-  it.skipIf(!python)('SIGTERM answers the request in flight, then exits 0', async () => {
+describe('leaky serve and signals', () => {
+  it('SIGTERM answers the request in flight, then exits 0', async () => {
     // A one-off request waits out the 3 s window in the server; SIGTERM comes 1 s after it was sent
     // (time for even a busy machine to read it: a request still in the kernel is not in flight).
     const slow = await startServe('--neurons', '4', '--backend', 'js', '--window-ms', '3000')

@@ -1,5 +1,6 @@
 import type { LayerSpec } from '@leaky/core'
 import { createServer } from '@leaky/serve'
+import { loadBackends } from '../backends.js'
 import {
   type CommandHelp,
   formatHelp,
@@ -83,6 +84,7 @@ export async function serve(args: string[]): Promise<number> {
     onWarning: (w) => process.stderr.write(`leaky: warning: ${w.message}\n`),
   }
   const name = values.name ?? 'li'
+  await loadBackends() // node-cpu & co. register themselves; js is always there
   const server = await createServer({
     layers: { [name]: spec },
     ...(values.backend ? { backend: values.backend.split(',') } : {}),
