@@ -206,11 +206,13 @@ async function loadPoints(
 }
 
 async function soak(config: ServerConfig, seconds: number): Promise<void> {
-  const server = await startServer({ ...config, idleTimeoutMs: 1000 })
+  const idleMs = 2000
+  const server = await startServer({ ...config, idleTimeoutMs: idleMs })
   const x = Float32Array.from({ length: config.neurons }, (_, k) => k / config.neurons)
   let id = 1
   let requests = 0
   let started = 0
+  let expiredInUse = 0
   const end = Date.now() + seconds * 1000
   // 32 clients, each opening streams one after another: 1–8 steps; one stream in ten is abandoned
   // (no sequence_end) and must be freed by the idle timeout.
@@ -221,7 +223,15 @@ async function soak(config: ServerConfig, seconds: number): Promise<void> {
       const abandon = sid % 10 === 0
       started++
       for (let k = 0; k < steps; k++) {
-        await inferOnce(server.url, x, sid, k === 0, !abandon && k === steps - 1)
+        try {
+          await inferOnce(server.url, x, sid, k === 0, !abandon && k === steps - 1)
+        } catch (error) {
+          // On an overloaded machine a client can be slower than the idle timeout: the server frees
+          // the stream, as configured, and says so. Counted, and the client moves on.
+          if (!/not live/.test(String(error))) throw error
+          expiredInUse++
+          break
+        }
         requests++
       }
     }
@@ -237,7 +247,7 @@ async function soak(config: ServerConfig, seconds: number): Promise<void> {
   )
   await Promise.all(Array.from({ length: 32 }, worker))
   clearInterval(sampler)
-  await new Promise((r) => setTimeout(r, 1500)) // past the idle timeout: abandoned streams are freed
+  await new Promise((r) => setTimeout(r, idleMs + 1000)) // past the idle timeout: abandoned streams are freed
   const last = await server.ask<{ memory: NodeJS.MemoryUsage; live: number }>('memory')
   await server.stop()
   const mb = (b: number) => (b / 2 ** 20).toFixed(1)
@@ -248,7 +258,7 @@ async function soak(config: ServerConfig, seconds: number): Promise<void> {
   )
   const firstHalf = samples.slice(0, Math.max(1, Math.floor(samples.length / 2)))
   console.log(
-    `\nsoak: ${seconds} s of stream churn, ${started} streams (${Math.floor(started / 10)} abandoned to the idle timeout), ${requests} requests`,
+    `\nsoak: ${seconds} s of stream churn, ${started} streams (${Math.floor(started / 10)} abandoned to the idle timeout), ${requests} requests; ${expiredInUse} streams idle past ${idleMs} ms between two of their requests (freed)`,
   )
   console.log(
     `  heap after GC: first half max ${mb(Math.max(...firstHalf.map((s) => s.heap)))} MB, second half max ${mb(Math.max(...half.map((s) => s.heap)))} MB, ` +
@@ -295,7 +305,10 @@ async function main(): Promise<void> {
   }
   const seconds = Number(values.duration)
   const turns = Number(values.turns)
-  const counts = values.streams.split(',').map(Number)
+  const counts = values.streams
+    .split(',')
+    .map(Number)
+    .filter((n) => n > 0)
   console.log(
     `leaky serve on loopback: ${base.neurons} neurons, backend ${base.backend}, 1 step per request (binary tensors), ` +
       `batching on and off in ${turns} alternating turns of ${seconds} s (medians), batching window ${base.windowMs} ms`,
