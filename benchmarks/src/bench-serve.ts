@@ -167,9 +167,12 @@ async function openServer(config: ServerConfig, streams: number) {
 async function loadPoints(
   base: Omit<ServerConfig, 'batching'>,
   streams: number,
-  seconds: number,
+  minSeconds: number,
   turns: number,
 ) {
+  // Each connection gets only a few answers a second at 1024 streams: longer turns, or a turn would
+  // measure little more than its first round.
+  const seconds = Math.max(minSeconds, streams / 512)
   const modes = [true, false]
   const servers = []
   for (const batching of modes) servers.push(await openServer({ ...base, batching }, streams))
@@ -311,7 +314,7 @@ async function main(): Promise<void> {
     .filter((n) => n > 0)
   console.log(
     `leaky serve on loopback: ${base.neurons} neurons, backend ${base.backend}, 1 step per request (binary tensors), ` +
-      `batching on and off in ${turns} alternating turns of ${seconds} s (medians), batching window ${base.windowMs} ms`,
+      `batching on and off in ${turns} alternating turns of max(${seconds}, streams/512) s (medians), batching window ${base.windowMs} ms`,
   )
   const rows: LoadPoint[] = []
   for (const streams of counts) rows.push(...(await loadPoints(base, streams, seconds, turns)))
