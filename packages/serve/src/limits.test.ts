@@ -96,6 +96,50 @@ describe('limits and lifecycle', () => {
     expect(Date.now() - t0).toBeLessThan(5000)
   })
 
+  it("NaN in one stream's input stays in that stream; with checkFinite it is a 400 before it is batched", async () => {
+    const binary = (x: Float32Array, id: string, start: boolean) => {
+      const header = JSON.stringify({
+        inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], parameters: { binary_data_size: 16 } }],
+        parameters: { sequence_id: id, sequence_start: start },
+      })
+      return {
+        method: 'POST',
+        headers: { 'inference-header-content-length': String(header.length) },
+        body: Buffer.concat([Buffer.from(header), Buffer.from(x.buffer)]),
+      }
+    }
+    const nan = Float32Array.from([1, Number.NaN, 3, 4])
+    for (const checkFinite of [false, true]) {
+      const server = await createServer({
+        layers: { li: { ...SPEC, checkFinite } },
+        backend: 'js',
+        windowMs: 500,
+      })
+      const { url } = await server.listen(0)
+      const infer = `${url}/v2/models/li/infer`
+      for (const id of ['good', 'bad']) expect((await fetch(infer, binary(X, id, true))).status).toBe(200)
+      // Both streams are waiting: one stacked call, unless the bad request is refused first.
+      const [good, bad] = await Promise.all([
+        fetch(infer, binary(X, 'good', false)),
+        fetch(infer, binary(nan, 'bad', false)),
+      ])
+      expect(good.status).toBe(200)
+      expect(
+        Float32Array.from(((await good.json()) as { outputs: { data: number[] }[] }).outputs[0]?.data ?? []),
+      ).toEqual(expected(SPEC, Float32Array.from([...X, ...X]), 2).subarray(4))
+      if (checkFinite) {
+        expect(bad.status).toBe(400)
+        expect(((await bad.json()) as { error: string }).error).toMatch(/NaN at flat index 1/)
+      } else {
+        expect(bad.status).toBe(200)
+        const v = ((await bad.json()) as { outputs: { data: (number | null)[] }[] }).outputs[0]?.data ?? []
+        expect(v[1]).toBeNull() // JSON has no NaN: it is written null, and stays in its own neuron
+        expect(v.filter((e) => e === null)).toHaveLength(1)
+      }
+      await server.close()
+    }
+  })
+
   it('checks its options', async () => {
     await expect(createServer({ layers: {} })).rejects.toThrow(/at least one layer/)
     await expect(createServer({ layers: { 'a b': SPEC } })).rejects.toThrow(/model name/)

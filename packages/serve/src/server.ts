@@ -119,10 +119,9 @@ export async function createServer(options: ServerOptions): Promise<LeakyServer>
       // Drain what the client still sends so the connection stays usable (or closes cleanly).
       req.resume()
       if (error instanceof RequestError) return sendJson(res, error.status, { error: error.message })
-      if (error instanceof LeakyError) return sendJson(res, 400, { error: error.message })
-      sendJson(res, 500, {
-        error: `internal error: ${error instanceof Error ? error.message : String(error)}`,
-      })
+      // Requests are checked before they run: anything else (a backend that failed) is the server's.
+      const what = error instanceof LeakyError ? 'backend error' : 'internal error'
+      sendJson(res, 500, { error: `${what}: ${error instanceof Error ? error.message : String(error)}` })
     }
   }
 

@@ -109,6 +109,16 @@ export class ServedModel {
         `model "${this.signature.name}" has ${this.queued} requests queued (the limit): retry later`,
       )
     }
+    // Checked here, not by the backend: in a stacked call one stream's NaN would fail every stream's request.
+    if (this.spec.checkFinite) {
+      const bad = request.x.findIndex((v) => !Number.isFinite(v))
+      if (bad >= 0) {
+        throw new RequestError(
+          400,
+          `input "x" holds ${request.x[bad]} at flat index ${bad} (the model rejects NaN and ±Inf)`,
+        )
+      }
+    }
     const stream = this.streamFor(request.sequence)
     if (request.sequence?.end) stream.ending = true
     return new Promise<Float32Array>((resolve, reject) => {
