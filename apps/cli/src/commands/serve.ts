@@ -87,7 +87,10 @@ export async function serve(args: string[]): Promise<number> {
   await loadBackends() // node-cpu & co. register themselves; js is always there
   const server = await createServer({
     layers: { [name]: spec },
-    ...(values.backend ? { backend: values.backend.split(',') } : {}),
+    // One name or alias ('auto', 'cpu', …) as given; a comma list is an order of preference.
+    ...(values.backend
+      ? { backend: values.backend.includes(',') ? values.backend.split(',') : values.backend }
+      : {}),
     batching: !values['no-batching'],
     ...(windowMs !== undefined ? { windowMs } : {}),
     ...(values['max-streams']
