@@ -1,7 +1,13 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ['src/bench-js.ts', 'src/bench-onnx.ts', 'src/bench-node.ts', 'src/bench-web.ts'],
+  entry: [
+    'src/bench-js.ts',
+    'src/bench-onnx.ts',
+    'src/bench-node.ts',
+    'src/bench-web.ts',
+    'src/bench-serve.ts',
+  ],
   format: ['esm'],
   sourcemap: true,
   clean: true,
@@ -15,5 +21,6 @@ export default defineConfig({
     '@leaky/chromium',
     '@leaky/backend-node',
     '@leaky/backend-web',
+    'autocannon',
   ],
 })

@@ -6,6 +6,7 @@ import { demo, demoHelp } from './commands/demo.js'
 import { exportCommand, exportHelp } from './commands/export.js'
 import { nir, nirHelp } from './commands/nir.js'
 import { run, runHelp } from './commands/run.js'
+import { serve, serveHelp } from './commands/serve.js'
 import { verify, verifyHelp } from './commands/verify.js'
 import { type CommandHelp, UsageError } from './usage.js'
 
@@ -19,6 +20,7 @@ const commands: Record<string, Command> = {
   verify: { run: verify, help: verifyHelp },
   bench: { run: bench, help: benchHelp },
   demo: { run: demo, help: demoHelp },
+  serve: { run: serve, help: serveHelp },
 }
 
 const USAGE = `usage: leaky <command> [options]   (leaky <command> --help for its options)

@@ -1,5 +1,6 @@
 import { FormatError, type LayerSpec, type LIParameters, type Tensor, tensor } from '@leaky/core'
 import { exportModel, type LayerModelOptions } from '@leaky/onnx'
+import { writeTritonRepository } from '@leaky/serve'
 import { writeAll, writeOutputs } from '../files/output.js'
 import { checkOutputs, readJsonText } from '../files/paths.js'
 import {
@@ -15,7 +16,8 @@ export const exportHelp: CommandHelp = {
   usage:
     'leaky export --neuron feed-forward|weighted --graph step|sequence|parallel [--neurons N] [--inputs M]\n' +
     '       [--params FILE.json] [--weights FILE.json] [--dt DT] [--steps T] [--batch-rank R]\n' +
-    '       [--parallel auto|doubling|chunked] [--parameters baked|inputs] --out FILE.onnx',
+    '       [--parallel auto|doubling|chunked] [--parameters baked|inputs] --out FILE.onnx\n' +
+    '       leaky export --neuron feed-forward|weighted --triton DIR [--name NAME] [--neurons N] [--weights FILE.json] ...',
   description:
     'Writes an ONNX model (opset 17) of an LI layer and its contract, FILE.json, beside it. --out must end\n' +
     'in .onnx; an output that is one of the input files is refused; both files are written whole or not at all.\n' +
@@ -30,11 +32,14 @@ export const exportHelp: CommandHelp = {
     '                     model takes the weights as a graph input named "weights" [N, M] (give --inputs M)\n' +
     '  --parameters inputs  tau_syn_inv, tau_mem_inv, v_leak become graph inputs [N] instead of baked constants\n' +
     '  --steps T          fix the time length (smaller parallel graphs); default: symbolic T\n' +
-    '  --batch-rank R     R symbolic batch dims between time and neurons (batch0, …); default 0',
+    '  --batch-rank R     R symbolic batch dims between time and neurons (batch0, …); default 0\n' +
+    '  --triton DIR       a Triton model repository instead: DIR/NAME/config.pbtxt (sequence batching, (v, i)\n' +
+    '                     as implicit state) and DIR/NAME/1/model.onnx (the step graph); NAME: --name, default li',
   examples: [
     'leaky export --neuron feed-forward --graph sequence --neurons 100 --out li.onnx',
     'leaky export --neuron weighted --graph parallel --weights w.json --steps 1000 --out li.onnx',
     'leaky export --neuron weighted --graph step --neurons 10 --inputs 20 --out li_step.onnx',
+    'leaky export --neuron feed-forward --neurons 1000 --triton models --name li',
   ],
 }
 
@@ -65,7 +70,7 @@ async function readJson(path: string, what: string): Promise<unknown> {
 }
 
 /** {tauSynInv, tauMemInv, vLeak}, each a number or an array (one per neuron); unknown keys are an error. */
-async function readParams(path: string): Promise<Partial<LIParameters>> {
+export async function readParams(path: string): Promise<Partial<LIParameters>> {
   const doc = await readJson(path, 'params file')
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
     throw new FormatError(`params file ${path}: expected an object {tauSynInv, tauMemInv, vLeak}`)
@@ -85,7 +90,7 @@ async function readParams(path: string): Promise<Partial<LIParameters>> {
   return params
 }
 
-async function readWeights(path: string): Promise<Tensor> {
+export async function readWeights(path: string): Promise<Tensor> {
   const doc = (await readJson(path, 'weights file')) as { shape?: unknown; data?: unknown } | null
   const shape = doc?.shape
   const data = doc?.data
@@ -120,6 +125,8 @@ export async function exportCommand(args: string[]): Promise<number> {
       parallel: { type: 'string' },
       parameters: { type: 'string' },
       out: { type: 'string' },
+      triton: { type: 'string' },
+      name: { type: 'string' },
     },
     exportHelp,
   )
@@ -128,28 +135,30 @@ export async function exportCommand(args: string[]): Promise<number> {
     return 0
   }
   const neuron = oneOf(values.neuron, NEURONS, '--neuron')
-  const graph = oneOf(values.graph, GRAPHS, '--graph')
+  const graph = oneOf(values.graph, GRAPHS, '--graph') ?? (values.triton !== undefined ? 'step' : undefined)
   if (!neuron) throw new UsageError('--neuron feed-forward|weighted is required', usage)
   if (!graph) throw new UsageError('--graph step|sequence|parallel is required', usage)
-  if (!values.out) throw new UsageError('--out FILE.onnx is required', usage)
-  if (!/\.onnx$/i.test(values.out))
+  if (!values.out && values.triton === undefined) throw new UsageError('--out FILE.onnx is required', usage)
+  const out = values.out
+  if (out !== undefined && !/\.onnx$/i.test(out))
     throw new UsageError(
-      `--out must end in .onnx (the contract goes beside it as .json), got "${values.out}"`,
+      `--out must end in .onnx (the contract goes beside it as .json), got "${out}"`,
       usage,
     )
-  const out = values.out
-  const contractPath = `${out.slice(0, -'.onnx'.length)}.json`
+  const contractPath = out === undefined ? undefined : `${out.slice(0, -'.onnx'.length)}.json`
   // Before any work: neither output may be an input (--params m.json --out m.onnx would overwrite m.json).
-  checkOutputs(
-    [
-      { what: '--out', path: out },
-      { what: 'the contract', path: contractPath },
-    ],
-    (['params', 'weights'] as const).flatMap((flag) => {
-      const path = values[flag]
-      return path === undefined ? [] : [{ what: `--${flag}`, path }]
-    }),
-  )
+  if (out !== undefined && contractPath !== undefined) {
+    checkOutputs(
+      [
+        { what: '--out', path: out },
+        { what: 'the contract', path: contractPath },
+      ],
+      (['params', 'weights'] as const).flatMap((flag) => {
+        const path = values[flag]
+        return path === undefined ? [] : [{ what: `--${flag}`, path }]
+      }),
+    )
+  }
   const parallel = oneOf(values.parallel, PARALLEL, '--parallel')
   const parameters = oneOf(values.parameters, PARAMETERS, '--parameters')
   if (parallel && graph !== 'parallel') throw new UsageError('--parallel applies to --graph parallel', usage)
@@ -206,6 +215,23 @@ export async function exportCommand(args: string[]): Promise<number> {
     ...(weights ? { weights } : {}),
     onWarning: (w) => process.stderr.write(`leaky: warning: ${w.message}\n`),
   }
+  if (values.triton !== undefined || values.name !== undefined) {
+    // Triton feeds only x: its model is the step graph with one batch dim and everything else baked.
+    if (values.triton === undefined) throw new UsageError('--name applies to --triton DIR', usage)
+    if (graph !== 'step' || values.out || batchRank !== undefined || parameters || weightsMode === 'input') {
+      throw new UsageError(
+        '--triton writes the step model with its weights and parameters baked: no --out, --graph other than step, --batch-rank, --parameters or weights as an input',
+        usage,
+      )
+    }
+    const paths = writeTritonRepository(values.triton, spec, { name: values.name ?? 'li' })
+    process.stdout.write(
+      `wrote a Triton model repository in ${values.triton}:\n${paths.map((p) => `  ${p}\n`).join('')}`,
+    )
+    return 0
+  }
+  if (out === undefined || contractPath === undefined)
+    throw new UsageError('--out FILE.onnx is required', usage)
   const options: LayerModelOptions = {
     graph,
     weights: weightsMode,
