@@ -1,6 +1,6 @@
 import { growth, soak } from '@leaky/core/conformance'
 import { describe, expect, it } from 'vitest'
-import { liveSessionCount, webWasmBackend } from '../src/index.js'
+import { webBackends, webWasmBackend } from '../src/index.js'
 
 const MiB = 2 ** 20
 
@@ -9,7 +9,7 @@ describe('web-wasm soak (Node)', () => {
     const report = await soak(webWasmBackend, {
       steps: 100_000,
       layers: 1_000,
-      counters: () => ({ sessions: liveSessionCount() }),
+      counters: () => ({ sessions: webBackends.sessions.size }),
     })
     console.log(
       JSON.stringify({ soak: 'web-wasm', stepping: report.stepping, layerChurn: report.layerChurn }),
