@@ -198,12 +198,7 @@ export class SessionPool {
     return {
       key: entry.key,
       session: entry.session,
-      evict: () => {
-        if (entry.evicted) return
-        entry.evicted = true
-        if (this.#live.get(entry.key) === entry) this.#live.delete(entry.key)
-        this.#draining++
-      },
+      evict: () => this.#evict(entry),
       share: () => {
         entry.users++
         return this.#lease(entry)
@@ -220,6 +215,23 @@ export class SessionPool {
         } else this.#trim()
       },
     }
+  }
+
+  #evict(entry: Entry): void {
+    if (entry.evicted) return
+    entry.evicted = true
+    if (this.#live.get(entry.key) === entry) this.#live.delete(entry.key)
+    if (entry.users > 0) this.#draining++
+    else this.#close(entry)
+  }
+
+  /**
+   * What a failed call does to its session, for fault tests: no new leases; the session goes when
+   * its last lease does (the layers and GPU states using it keep working until then).
+   */
+  evict(key: string): void {
+    const entry = this.#live.get(key)
+    if (entry) this.#evict(entry)
   }
 
   /** Idle sessions beyond IDLE_KEPT go, least recently used first. */
