@@ -8,7 +8,7 @@ import { nodeWebgpuBackend } from '../src/index.js'
 const script = fileURLToPath(new URL('./fixtures/gpu-handles-after-eviction.mjs', import.meta.url))
 
 describe('node-webgpu state handles own their GPU tensors', () => {
-  it('read(), step() and dispose() after a failed call evicted the session: the process survives', async () => {
+  it('read(), step() and dispose() after a failed call evicted the session: the process survives, states intact', async () => {
     const availability = await nodeWebgpuBackend.available()
     if (!availability.ok) {
       if ((process.env.LEAKY_REQUIRE_BACKENDS ?? '').split(',').includes('node-webgpu'))
