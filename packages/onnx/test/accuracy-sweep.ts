@@ -47,6 +47,12 @@ export function sweepCases(options: {
     spec: { neurons: NEURONS, dt: 1e-4, params: { tauMemInv: 1, tauSynInv: 1 } },
     steps: options.slowSteps,
   })
+  // Just inside the bound (memory ~200 steps): the parallel graph runs and must stay within 1e-4.
+  cases.push({
+    name: 'tau = 0.2 s dt = 1e-3 (at the bound)',
+    spec: { neurons: NEURONS, dt, params: { tauMemInv: 5, tauSynInv: 5 } },
+    steps: Math.min(options.slowSteps, 10_000),
+  })
   // Inputs whose sums overflow: Norse's order gives NaN (Inf − Inf) where a parallel graph gives Inf.
   for (const scale of [1e36, 3e38]) {
     cases.push({ name: `x·${scale}`, spec: { neurons: NEURONS }, steps: options.steps, scale })
