@@ -7,6 +7,7 @@ export default defineConfig({
     'src/bench-node.ts',
     'src/bench-web.ts',
     'src/bench-serve.ts',
+    'src/bench-overhead.ts',
   ],
   format: ['esm'],
   sourcemap: true,

@@ -13,9 +13,10 @@ import { readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { ENGINE_LIMITS, type NodeLayer, nodeCpuBackend } from '@leaky/backend-node'
+import { type NodeLayer, nodeBackends, nodeCpuBackend } from '@leaky/backend-node'
 import { findWorkload, makeWorkload, measure, measureCLimit, neuronSteps, type Workload } from '@leaky/bench'
 import { resolveSpec, type StateHandle } from '@leaky/core'
+import { backendFor } from '@leaky/core/backend'
 import { layerModel } from '@leaky/onnx'
 import ort from 'onnxruntime-node'
 
@@ -52,11 +53,7 @@ async function sequenceRate(name: string) {
     warmup: 1,
     repetitions: w.neurons >= 1e5 ? 5 : 15,
   })
-  const work = w.batch * w.neurons
-  const graph =
-    work >= (ENGINE_LIMITS.stepSessionMinWork ?? Number.POSITIVE_INFINITY)
-      ? 'one step session call per time step'
-      : `${layer.sequenceGraph(work)} graph`
+  const graph = engineOf(layer, w)
   await layer.dispose()
   return { rate: neuronSteps(w) / timing.median, timing, graph }
 }
@@ -64,10 +61,11 @@ async function sequenceRate(name: string) {
 async function stepLatency(forceSession: boolean): Promise<number> {
   const w = workload('step-1e3')
   const { spec, input } = makeWorkload(w)
-  const saved = ENGINE_LIMITS.jsStepMaxWork
-  if (forceSession) ENGINE_LIMITS.jsStepMaxWork = 0
-  try {
-    const layer = await nodeCpuBackend.createLayer(spec)
+  const backend = forceSession
+    ? backendFor(nodeBackends.declaration('node-cpu', { limits: { jsStepMaxWork: 0 } }))
+    : nodeCpuBackend
+  {
+    const layer = await backend.createLayer(spec)
     let state: StateHandle | undefined
     const timing = await measure(
       async () => {
@@ -79,9 +77,14 @@ async function stepLatency(forceSession: boolean): Promise<number> {
     )
     await layer.dispose()
     return timing.median
-  } finally {
-    ENGINE_LIMITS.jsStepMaxWork = saved
   }
+}
+
+/** What the layer's plan runs a workload's sequence on, in words. */
+function engineOf(layer: NodeLayer, w: Workload): string {
+  const planned = layer.planFor({ mode: 'sequence', steps: w.steps, batch: w.batch > 1 ? [w.batch] : [] })
+  if (planned.engine === 'step-sessions') return 'one step session call per time step'
+  return planned.engine === 'graph' ? `${planned.session.graph} graph` : planned.engine
 }
 
 /** onnxruntime's profile of the weighted layer's graph: kernel time of the x·Wᵀ MatMul vs all. */
@@ -90,7 +93,8 @@ async function weightedProfile() {
   const { spec, input } = makeWorkload(w)
   const layer = (await nodeCpuBackend.createLayer(spec)) as NodeLayer
   const timing = await measure(() => layer.run(input), { warmup: 1, repetitions: 5 })
-  const graph = layer.sequenceGraph(w.batch * w.neurons)
+  const planned = layer.planFor({ mode: 'sequence', steps: w.steps, batch: [w.batch] })
+  const graph = planned.engine === 'graph' ? planned.session.graph : 'sequence'
   await layer.dispose()
   const resolved = resolveSpec(spec)
   const { bytes } = layerModel(

@@ -1,6 +1,10 @@
-import { registerNodeBackends } from './backends.js'
+import { registerNodeBackends } from './declarations.js'
 
+export type { OrtLayer as NodeLayer } from '@leaky/onnx/runtime'
+export { checkModel } from './check-model.js'
 export {
+  NODE_LIMITS,
+  nodeBackends,
   nodeCpuBackend,
   nodeCpuDeclaration,
   nodeCudaBackend,
@@ -8,10 +12,8 @@ export {
   nodeWebgpuBackend,
   nodeWebgpuDeclaration,
   registerNodeBackends,
-} from './backends.js'
-export { checkModel } from './check-model.js'
+} from './declarations.js'
 export { type Device, probe } from './devices.js'
-export { ENGINE_LIMITS, liveSessionCount, NodeLayer, sessionFor } from './layer.js'
 
 // Importing the package makes its backends selectable, as onnxruntime's backends register themselves.
 registerNodeBackends()

@@ -1,13 +1,18 @@
-import { resolveSpec, simulate, tensor } from '@leaky/core'
+import { type LayerSpec, resolveSpec, simulate, tensor } from '@leaky/core'
+import { backendFor } from '@leaky/core/backend'
+import type { EngineLimits } from '@leaky/onnx/runtime'
 import { describe, expect, it } from 'vitest'
-import {
-  ENGINE_LIMITS,
-  liveSessionCount,
-  NodeLayer,
-  nodeCpuBackend,
-  probe,
-  sessionFor,
-} from '../src/index.js'
+import { NODE_LIMITS, type NodeLayer, nodeBackends, nodeCpuBackend, probe } from '../src/index.js'
+
+/** A node-cpu backend whose layers run under other engine limits. */
+const cpuWith = (limits: Partial<EngineLimits>) =>
+  backendFor(nodeBackends.declaration('node-cpu', { limits }))
+const sequenceGraphOf = async (spec: LayerSpec, steps: number, batch: number[] = []) => {
+  const layer = (await nodeCpuBackend.createLayer(spec)) as NodeLayer
+  const planned = layer.planFor({ mode: 'sequence', steps, batch })
+  await layer.dispose()
+  return planned.engine === 'graph' ? planned.session.graph : planned.engine
+}
 
 const xsOf = (steps: number, n: number) =>
   tensor(
@@ -18,11 +23,10 @@ const xsOf = (steps: number, n: number) =>
 describe('node-cpu engines', () => {
   it('runs both the ONNX step session and the JS loop, with the same numbers', async () => {
     const n = 8
-    const layer = await nodeCpuBackend.createLayer({ neurons: n })
+    const jsLayer = await nodeCpuBackend.createLayer({ neurons: n })
+    const layer = await cpuWith({ jsStepMaxWork: 0 }).createLayer({ neurons: n })
     const x = tensor(new Float32Array(n).fill(0.5), [n])
-    const js = await layer.step(x)
-    const saved = ENGINE_LIMITS.jsStepMaxWork
-    ENGINE_LIMITS.jsStepMaxWork = 0
+    const js = await jsLayer.step(x)
     try {
       const onnx = await layer.step(x)
       expect([...onnx.v.data]).toEqual([...js.v.data])
@@ -33,20 +37,18 @@ describe('node-cpu engines', () => {
       )
       expect([...next.v.data]).toEqual([...reference.voltages.data.subarray(n)])
     } finally {
-      ENGINE_LIMITS.jsStepMaxWork = saved
       await layer.dispose()
+      await jsLayer.dispose()
     }
   })
 
   it('uses the chunked parallel graph for small layers and Scan for large ones', async () => {
-    const layer = (await nodeCpuBackend.createLayer({ neurons: 4 })) as NodeLayer
-    expect(layer.sequenceGraph(4)).toBe('parallel')
-    expect(layer.sequenceGraph(ENGINE_LIMITS.chunkedMaxWork + 1)).toBe('sequence')
-    const perNeuron = (await nodeCpuBackend.createLayer({
-      neurons: 4,
-      params: { vLeak: Float32Array.of(0, 1, 2, 3) },
-    })) as NodeLayer
-    expect(perNeuron.sequenceGraph(4)).toBe('sequence')
+    expect(await sequenceGraphOf({ neurons: 4 }, 50)).toBe('parallel')
+    expect(await sequenceGraphOf({ neurons: NODE_LIMITS.chunkedMaxWork + 1 }, 50)).toBe('sequence')
+    expect(await sequenceGraphOf({ neurons: 4, params: { vLeak: Float32Array.of(0, 1, 2, 3) } }, 50)).toBe(
+      'sequence',
+    )
+    const layer = await nodeCpuBackend.createLayer({ neurons: 4 })
     const xs = xsOf(50, 4)
     const big = await layer.run(xs)
     const reference = simulate(resolveSpec({ neurons: 4 }), xs)
@@ -54,21 +56,20 @@ describe('node-cpu engines', () => {
       Math.max(...big.voltages.data.map((v, k) => Math.abs(v - (reference.voltages.data[k] as number)))),
     ).toBeLessThan(1e-5)
     await layer.dispose()
-    await perNeuron.dispose()
   })
 
   it('cuts long runs into time slices with the state carried across, equal to one call', async () => {
-    const saved = { ...ENGINE_LIMITS.sliceElements }
-    const savedMin = ENGINE_LIMITS.minSliceSteps
     const xs = xsOf(37, 5)
+    // 4 steps a slice: 10 slices, the last one short.
+    const slicing = cpuWith({ sliceElements: { sequence: 5 * 4, parallel: 5 * 4 }, minSliceSteps: 1 })
     for (const params of [{}, { vLeak: Float32Array.of(0, 1, 2, 3, 4) }]) {
       const layer = await nodeCpuBackend.createLayer({ neurons: 5, params })
+      const slicedLayer = (await slicing.createLayer({ neurons: 5, params })) as NodeLayer
       const whole = await layer.run(xs)
-      // 4 steps a slice: 10 slices, the last one short.
-      ENGINE_LIMITS.sliceElements = { sequence: 5 * 4, parallel: 5 * 4 }
-      ENGINE_LIMITS.minSliceSteps = 1
+      const planned = slicedLayer.planFor({ mode: 'sequence', steps: 37, batch: [] })
+      expect(planned).toMatchObject({ engine: 'graph', sliceSteps: 4, slices: 10 })
       try {
-        const sliced = await layer.run(xs)
+        const sliced = await slicedLayer.run(xs)
         const reference = simulate(resolveSpec({ neurons: 5, params }), xs)
         for (const r of [whole, sliced]) {
           expect(
@@ -79,33 +80,27 @@ describe('node-cpu engines', () => {
           ).toBeLessThan(1e-5)
         }
       } finally {
-        ENGINE_LIMITS.sliceElements = saved
-        ENGINE_LIMITS.minSliceSteps = savedMin
         await layer.dispose()
+        await slicedLayer.dispose()
       }
     }
   })
 
   it('runs wide layers as one step-session call per time step, bit for bit in Norse order', async () => {
-    const saved = ENGINE_LIMITS.stepSessionMinWork
-    ENGINE_LIMITS.stepSessionMinWork = 1
-    try {
-      for (const params of [{}, { vLeak: Float32Array.of(0, -1, 2) }]) {
-        const layer = await nodeCpuBackend.createLayer({ neurons: 3, params })
-        const xs = xsOf(25, 3)
-        const state = {
-          v: { data: Float32Array.of(1, 2, 3), shape: [3] },
-          i: { data: Float32Array.of(-1, 0, 1), shape: [3] },
-        }
-        const ours = await layer.run(xs, state)
-        const reference = simulate(resolveSpec({ neurons: 3, params }), xs, state)
-        expect([...ours.voltages.data]).toEqual([...reference.voltages.data])
-        expect([...ours.state.i.data]).toEqual([...reference.state.i.data])
-        expect([...ours.state.v.data]).toEqual([...reference.state.v.data])
-        await layer.dispose()
+    const wide = cpuWith({ stepSessionMinWork: 1 })
+    for (const params of [{}, { vLeak: Float32Array.of(0, -1, 2) }]) {
+      const layer = await wide.createLayer({ neurons: 3, params })
+      const xs = xsOf(25, 3)
+      const state = {
+        v: { data: Float32Array.of(1, 2, 3), shape: [3] },
+        i: { data: Float32Array.of(-1, 0, 1), shape: [3] },
       }
-    } finally {
-      ENGINE_LIMITS.stepSessionMinWork = saved
+      const ours = await layer.run(xs, state)
+      const reference = simulate(resolveSpec({ neurons: 3, params }), xs, state)
+      expect([...ours.voltages.data]).toEqual([...reference.voltages.data])
+      expect([...ours.state.i.data]).toEqual([...reference.state.i.data])
+      expect([...ours.state.v.data]).toEqual([...reference.state.v.data])
+      await layer.dispose()
     }
   })
 
@@ -128,7 +123,7 @@ describe('node-cpu engines', () => {
       await layer.run(xs)
       await layer.dispose()
     }
-    expect(liveSessionCount()).toBeLessThanOrEqual(16 + 3)
+    expect(nodeBackends.sessions.size).toBeLessThanOrEqual(16 + 3)
   })
 })
 
@@ -140,7 +135,7 @@ describe('node-cuda without a GPU', () => {
   })
   it('fails the CUDA session creation with a typed error and the layer survives', async () => {
     // The path a GPU machine takes, as far as it goes here: create the CUDA session, which fails.
-    const layer = new NodeLayer(resolveSpec({ neurons: 2 }), 'cuda')
+    const layer = nodeBackends.layer('node-cuda', resolveSpec({ neurons: 2 }))
     const xs = xsOf(3, 2)
     await expect(layer.run(xs)).rejects.toMatchObject({ code: 'E_BACKEND' })
     await expect(layer.run(xs)).rejects.toMatchObject({ code: 'E_BACKEND' })
@@ -154,7 +149,7 @@ describe('faults', () => {
     const xs = xsOf(3, 50_000)
     const good = await layer.run(xs)
     // Break the runtime under the layer: release its session behind its back, as a crash would.
-    for (const key of layer.sessionKeys) await (await sessionFor(key))?.release()
+    for (const key of layer.sessionKeys) await (await nodeBackends.sessions.sessionFor(key))?.release()
     await expect(layer.run(xs)).rejects.toMatchObject({ code: 'E_BACKEND' })
     const again = await layer.run(xs)
     expect([...again.voltages.data.subarray(0, 10)]).toEqual([...good.voltages.data.subarray(0, 10)])

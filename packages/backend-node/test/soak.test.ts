@@ -1,6 +1,6 @@
 import { growth, soak } from '@leaky/core/conformance'
 import { describe, expect, it } from 'vitest'
-import { liveSessionCount, nodeCpuBackend, nodeWebgpuBackend } from '../src/index.js'
+import { nodeBackends, nodeCpuBackend, nodeWebgpuBackend } from '../src/index.js'
 
 const MiB = 2 ** 20
 
@@ -18,7 +18,7 @@ describe.each([
     const report = await soak(backend, {
       steps: 100_000,
       layers: 1_000,
-      counters: () => ({ sessions: liveSessionCount() }),
+      counters: () => ({ sessions: nodeBackends.sessions.size }),
     })
     console.log(JSON.stringify({ soak: name, stepping: report.stepping, layerChurn: report.layerChurn }))
     expect(growth(report.stepping)).toBeLessThan(8 * MiB)

@@ -1,15 +1,17 @@
-import { registerWebBackends } from './backends.js'
+import { registerWebBackends } from './declarations.js'
 
+export type { OrtLayer as WebLayer } from '@leaky/onnx/runtime'
+export { configureWasm, configureWasmPaths, runtimeInfo, type WasmOptions } from './configure.js'
 export {
   registerWebBackends,
+  WEB_LIMITS,
+  webBackends,
   webWasmBackend,
   webWasmDeclaration,
   webWebgpuBackend,
   webWebgpuDeclaration,
-} from './backends.js'
-export { configureWasm, configureWasmPaths, runtimeInfo, type WasmOptions } from './configure.js'
+} from './declarations.js'
 export { type Device, probe, WEBGPU_IN_NODE } from './devices.js'
-export { ENGINE_LIMITS, liveSessionCount, WebLayer } from './layer.js'
 
 // Importing the package makes its backends selectable, as onnxruntime's backends register themselves.
 registerWebBackends()

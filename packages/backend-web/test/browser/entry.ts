@@ -70,7 +70,7 @@ async function fallbackIsAnError(): Promise<{ rejected: boolean; message: string
  * does), sampling the GPU buffers after a tenth (warm-up) and at the end.
  */
 async function soak(steps: number, neurons: number) {
-  const layer = (await web.webWebgpuBackend.createLayer({ neurons })) as InstanceType<typeof web.WebLayer>
+  const layer = (await web.webWebgpuBackend.createLayer({ neurons })) as web.WebLayer
   const x = { data: new Float32Array(neurons).fill(0.25), shape: [neurons] }
   let state: Awaited<ReturnType<typeof layer.step>>['state'] | undefined
   let before = { ...gpu }

@@ -11,14 +11,27 @@ import {
 } from '@leaky/core'
 import { advance, BaseLayer, type StartState, stateShape } from '@leaky/core/backend'
 import { SEQUENCE_IO, STEP_IO } from '../li/io-names.js'
-import type { GraphKind } from '../model/contract.js'
+import { TOLERANCE } from '../model/layer-model.js'
+import { type EngineLimits, type Plan, plan, type SessionShape, type Work, workKey } from './plan.js'
 import type { DevicePolicy, OrtRuntime, OrtTensor } from './runtime.js'
-import type { SessionPool, SessionRequest } from './sessions.js'
+import type { ContentLease, SessionLease, SessionPool } from './sessions.js'
 
-/** A session step's state. On a GPU `i` is a GPU buffer, kept there between steps. */
+/** What an OrtLayer runs on: one runtime, its session pool, a device's policy and engine limits. */
+export interface OrtEngine {
+  readonly runtime: OrtRuntime
+  readonly pool: SessionPool
+  readonly policy: DevicePolicy
+  readonly limits: EngineLimits
+}
+
+/**
+ * A session step's state tensors. On a GPU `i` is a GPU buffer its session's allocator owns: the
+ * pair holds a lease on that session, so the buffer outlives an evicted or disposed session.
+ */
 interface Tensors {
   readonly v: OrtTensor
   readonly i: OrtTensor
+  readonly lease?: SessionLease
 }
 
 /** Where a step's state lives: plain arrays (after a JS-loop step), or onnxruntime tensors. */
@@ -34,71 +47,98 @@ const orphans = new FinalizationRegistry<{ tensors: Tensors; live: Set<Tensors> 
   if (live.delete(tensors)) disposeTensors(tensors)
 })
 
+/** What a layer holds in its runtime, released by dispose() or, for a dropped layer, by the GC. */
+interface Held {
+  readonly leases: Map<SessionShape, SessionLease>
+  readonly gpu: Set<Tensors>
+  readonly content: ContentLease
+}
+
+const dropped = new FinalizationRegistry<Held>(releaseHeld)
+
+function releaseHeld(held: Held): void {
+  for (const tensors of held.gpu) disposeTensors(tensors)
+  held.gpu.clear()
+  for (const lease of held.leases.values()) lease.release()
+  held.leases.clear()
+  held.content.release()
+}
+
 function disposeTensors(t: Tensors): void {
   for (const tensor of [t.v, t.i]) if (tensor.location === 'gpu-buffer') tensor.dispose()
+  t.lease?.release()
 }
 
 /**
  * The LI layer on any onnxruntime build: the runtime (onnxruntime-node, onnxruntime-web) and the
- * sessions pool come from the backend package, the per-device choices from a DevicePolicy.
- *
- * Which engine runs what: a session call costs tens of µs, so small CPU steps run core's fused JS
- * loop (the same float32 math, bit for bit); CPU sequences of small scalar layers run the chunked
- * parallel graph (one GEMM per chunk), larger or per-neuron ones the exact Scan graph. GPUs run the
- * parallel graph: their EPs have no Scan.
+ * session pool come from the backend package, the per-device choices from a DevicePolicy, which
+ * engine runs a call from plan() (./plan.ts), once per call shape.
  */
 export class OrtLayer extends BaseLayer<OrtState> {
   readonly backend: BackendName
   readonly tolerance: Tolerance
-  readonly #runtime: OrtRuntime
-  readonly #pool: SessionPool
-  readonly #policy: DevicePolicy
-  readonly #sessions = new Set<string>()
-  /** GPU tensors of this layer's live states: freed by handle.dispose(), GC, or layer dispose. */
-  readonly #gpu = new Set<Tensors>()
+  readonly #engine: OrtEngine
+  readonly #plans = new Map<string, Plan>()
+  readonly #held: Held
 
-  constructor(spec: ResolvedLayerSpec, runtime: OrtRuntime, pool: SessionPool, policy: DevicePolicy) {
+  constructor(spec: ResolvedLayerSpec, engine: OrtEngine) {
     super(spec)
-    this.#runtime = runtime
-    this.#pool = pool
-    this.#policy = policy
-    this.backend = policy.backend
-    // The parallel graph (GPUs, small CPU sequences) rounds differently from Norse's order: 1e-4.
-    this.tolerance = { run: policy.target === 'cpu' && !spec.coefficients.scalar ? 1e-5 : 1e-4, step: 1e-5 }
+    this.#engine = engine
+    this.backend = engine.policy.backend
+    this.#held = { leases: new Map(), gpu: new Set(), content: engine.pool.content(spec) }
+    dropped.register(this, this.#held, this)
+    // A layer that may take a parallel graph states its tolerance (1e-4); plan() takes one only
+    // where its a-priori error bound is within it. Every other engine follows Norse's order.
+    const mayParallel = engine.policy.target === 'gpu' || spec.coefficients.scalar
+    this.tolerance = { run: mayParallel ? TOLERANCE.parallel : TOLERANCE.exact, step: TOLERANCE.exact }
   }
 
-  /** The graph `run` uses for this many rows (batch·N elements per step). */
-  sequenceGraph(work: number): GraphKind {
-    if (this.#policy.target !== 'cpu') return 'parallel'
-    return this.spec.coefficients.scalar && work <= this.#policy.limits.chunkedMaxWork
-      ? 'parallel'
-      : 'sequence'
+  /** The private copy of the input a run takes (see runSequence). */
+  protected override extraElements(steps: number, batch: Shape): number[] {
+    return [steps * sizeOf(batch) * this.spec.inputs]
+  }
+
+  /** The plan of a call of this shape, made once and kept (plan() is pure). */
+  planFor(work: Work): Plan {
+    const key = workKey(work)
+    let planned = this.#plans.get(key)
+    if (!planned) {
+      planned = plan(this.spec, work, this.#engine.policy.target, this.#engine.limits)
+      this.#plans.set(key, planned)
+    }
+    return planned
   }
 
   /** The pool keys of this layer's sessions (for fault tests). */
   get sessionKeys(): readonly string[] {
-    return [...this.#sessions]
+    return [...this.#held.leases.values()].map((l) => l.key)
   }
 
   /** GPU tensor pairs this layer holds now (for tests: must not grow when handles are disposed). */
   get liveGpuStates(): number {
-    return this.#gpu.size
+    return this.#held.gpu.size
   }
 
-  /** The session for a request, with `run` wrapped so that a runtime failure can evict it from the pool. */
-  async #session(request: SessionRequest) {
-    const { key, session } = this.#pool.acquire(this.spec, this.#policy, request)
-    if (this.#sessions.has(key)) this.#pool.release(key)
-    else this.#sessions.add(key)
-    const s = await session
+  /** The session of a shape, with `run` wrapped so that a runtime failure can evict it from the pool. */
+  async #session(shape: SessionShape) {
+    let lease = this.#held.leases.get(shape)
+    if (!lease) {
+      lease = this.#engine.pool.acquire(this.#held.content.id, this.#engine.policy, shape)
+      this.#held.leases.set(shape, lease)
+    }
+    const held = lease
+    const s = await held.session
     return {
+      lease: held,
       run: async (feeds: Record<string, OrtTensor>, fetches?: Record<string, OrtTensor | null>) => {
         try {
           return await (fetches ? s.run(feeds, fetches) : s.run(feeds))
         } catch (error) {
-          if (this.#policy.evictOnFailure) {
-            this.#pool.evict(key)
-            this.#sessions.delete(key)
+          if (this.#engine.policy.evictOnFailure && this.#held.leases.get(shape) === held) {
+            // Stops new leases; other layers and GPU states keep theirs until they let go.
+            held.evict()
+            held.release()
+            this.#held.leases.delete(shape)
           }
           throw error
         }
@@ -113,44 +153,54 @@ export class OrtLayer extends BaseLayer<OrtState> {
     start: StartState<OrtState>,
     options: RunOptions,
   ): Promise<RunResult> {
+    // onnxruntime reads its inputs when the call runs, after an await: a private copy, taken now,
+    // is the input as it was when the caller made the call.
+    const input = { data: xs.data.slice(), shape: xs.shape }
+    const from = snapshot(start)
+    let chosen = this.planFor({ mode: 'sequence', steps, batch, recordStates: options.recordStates === true })
+    if (chosen.engine === 'graph' && chosen.fallback) {
+      const magnitude = Math.max(largest(input.data), from.kind === 'plain' ? largestState(from.state) : 0)
+      if (!(magnitude <= chosen.safeMagnitude)) chosen = chosen.fallback
+      // A resident state (GPU tensors) is not scanned: it came from this layer's exact step engine.
+    }
+    if (chosen.engine === 'stepping') return this.#runByStepping(input, steps, batch, from, options)
+    if (chosen.engine === 'step-sessions')
+      return this.#runBySessionSteps(chosen.session, input, steps, batch, from, options)
+    if (chosen.engine !== 'graph') throw new Error(`plan ${chosen.engine} is not a run`)
+    return this.#runOnGraph(chosen, input, steps, batch, from, options)
+  }
+
+  /**
+   * Time in slices of about sliceElements voltages: onnxruntime's working memory (Scan keeps its
+   * own copy of the output; the parallel graphs hold several [T, N] intermediates) is then bounded
+   * by a slice, not the sequence. A slice costs one more session call (tens of µs).
+   */
+  async #runOnGraph(
+    chosen: Plan & { engine: 'graph' },
+    xs: Tensor,
+    steps: number,
+    batch: Shape,
+    start: StartState<OrtState>,
+    options: RunOptions,
+  ): Promise<RunResult> {
     const shape = stateShape(this.spec, batch)
     const work = sizeOf(shape)
-    const limits = this.#policy.limits
-    let graph = this.sequenceGraph(work)
-    // A parallel graph mixes time steps (a GEMM multiplies later inputs by zeros, and 0·Inf = NaN),
-    // so NaN/Inf would spread differently from Norse's order: such inputs take the exact path.
-    const exactOnly = graph === 'parallel' && hasNonFinite(xs.data)
-    if (exactOnly && this.#policy.target === 'cpu') graph = 'sequence'
-    if (steps === 0 || options.recordStates || (exactOnly && graph !== 'sequence')) {
-      return this.#runByStepping(xs, steps, batch, start, options)
-    }
-    if (this.#policy.target === 'cpu' && work >= (limits.stepSessionMinWork ?? Number.POSITIVE_INFINITY)) {
-      return this.#runBySessionSteps(xs, steps, batch, start, options)
-    }
-    // Time is cut into slices of about sliceElements voltages: onnxruntime's working memory (Scan
-    // keeps its own copy of the output; the parallel graphs hold several [T, N] intermediates) is then
-    // bounded by a slice, not the sequence. A slice costs one more session call (tens of µs).
-    const perSlice = limits.sliceElements[graph === 'parallel' ? 'parallel' : 'sequence']
-    const sliceSteps = Math.min(steps, Math.max(limits.minSliceSteps, Math.floor(perSlice / work)))
-    const preallocate = this.#policy.preallocateOutputs === true
+    const { Tensor } = this.#engine.runtime
+    const { sliceSteps, session: shapeOf } = chosen
+    const fixedSteps = shapeOf.graph === 'parallel'
+    const preallocate = this.#engine.policy.preallocateOutputs === true
     const inSize = xs.data.length / steps
     let voltages =
       options.output ?? (preallocate || sliceSteps < steps ? new Float32Array(steps * work) : undefined)
     let { v, i } = this.#feedable(start, shape)
     for (let t0 = 0; t0 < steps; t0 += sliceSteps) {
       const n = Math.min(sliceSteps, steps - t0)
-      const session = await this.#session({
-        graph,
-        batchRank: batch.length,
-        work,
-        ...(graph === 'parallel' ? { steps: n, parallel: this.#parallelMethod(n, batch) } : {}),
-      })
+      const session = await this.#session(fixedSteps ? this.#sliceShape(shapeOf, n) : shapeOf)
       const feeds = {
-        [SEQUENCE_IO.xs]: new this.#runtime.Tensor(
-          'float32',
-          xs.data.subarray(t0 * inSize, (t0 + n) * inSize),
-          [n, ...xs.shape.slice(1)],
-        ),
+        [SEQUENCE_IO.xs]: new Tensor('float32', xs.data.subarray(t0 * inSize, (t0 + n) * inSize), [
+          n,
+          ...xs.shape.slice(1),
+        ]),
         [SEQUENCE_IO.v0]: v,
         [SEQUENCE_IO.i0]: i,
       }
@@ -160,11 +210,10 @@ export class OrtLayer extends BaseLayer<OrtState> {
         feeds,
         preallocate && voltages
           ? {
-              [SEQUENCE_IO.voltages]: new this.#runtime.Tensor(
-                'float32',
-                voltages.subarray(t0 * work, (t0 + n) * work),
-                [n, ...shape],
-              ),
+              [SEQUENCE_IO.voltages]: new Tensor('float32', voltages.subarray(t0 * work, (t0 + n) * work), [
+                n,
+                ...shape,
+              ]),
               [SEQUENCE_IO.vFinal]: null,
               [SEQUENCE_IO.iFinal]: null,
             }
@@ -173,15 +222,31 @@ export class OrtLayer extends BaseLayer<OrtState> {
       if (!preallocate) {
         const out = floats(result[SEQUENCE_IO.voltages])
         if (voltages) voltages.set(out, t0 * work)
-        else voltages = out
+        else voltages = owned(out)
       }
       v = result[SEQUENCE_IO.vFinal] as OrtTensor
       i = result[SEQUENCE_IO.iFinal] as OrtTensor
     }
     return {
       voltages: { data: voltages as Float32Array, shape: [steps, ...shape] },
-      state: { v: { data: floats(v), shape }, i: { data: floats(i), shape } },
+      state: { v: { data: owned(floats(v)), shape }, i: { data: owned(floats(i)), shape } },
     }
+  }
+
+  /** A parallel graph is built per T: the session shape of a slice of n steps, one object per n. */
+  readonly #sliceShapes = new Map<SessionShape, Map<number, SessionShape>>()
+  #sliceShape(base: SessionShape, n: number): SessionShape {
+    let byLength = this.#sliceShapes.get(base)
+    if (!byLength) {
+      byLength = new Map()
+      this.#sliceShapes.set(base, byLength)
+    }
+    let shape = byLength.get(n)
+    if (!shape) {
+      shape = { ...base, steps: n }
+      byLength.set(n, shape)
+    }
+    return shape
   }
 
   /**
@@ -191,6 +256,7 @@ export class OrtLayer extends BaseLayer<OrtState> {
    * N=1e5: 5.4e8 neuron-steps/s, against 3.2e8 for Scan.
    */
   async #runBySessionSteps(
+    shapeOf: SessionShape,
     xs: Tensor,
     steps: number,
     batch: Shape,
@@ -199,8 +265,8 @@ export class OrtLayer extends BaseLayer<OrtState> {
   ): Promise<RunResult> {
     const shape = stateShape(this.spec, batch)
     const size = sizeOf(shape)
-    const { Tensor: T } = this.#runtime
-    const session = await this.#session({ graph: 'step', batchRank: batch.length, work: size })
+    const { Tensor: T } = this.#engine.runtime
+    const session = await this.#session(shapeOf)
     const voltages = options.output ?? new Float32Array(steps * size)
     const inSize = xs.data.length / steps
     const from = this.#feedable(start, shape)
@@ -219,16 +285,15 @@ export class OrtLayer extends BaseLayer<OrtState> {
       v = row
       i = result[STEP_IO.iNew] as OrtTensor
     }
-    const last = steps === 0 ? from : { v, i }
     return {
       voltages: { data: voltages, shape: [steps, ...shape] },
-      state: { v: { data: floats(last.v).slice(), shape }, i: { data: floats(last.i).slice(), shape } },
+      state: { v: { data: floats(v).slice(), shape }, i: { data: floats(i).slice(), shape } },
     }
   }
 
   /**
-   * Zero steps, `recordStates` (the sequence graphs return only the final current), and non-finite
-   * inputs on a GPU: step through time with the step engine, collecting every state. Exact.
+   * Zero steps, `recordStates` (the sequence graphs return only the final current), and the exact
+   * engine of a GPU (no Scan there): step through time with the step engine, collecting every state.
    */
   async #runByStepping(
     xs: Tensor,
@@ -246,7 +311,7 @@ export class OrtLayer extends BaseLayer<OrtState> {
     let from = start
     for (let t = 0; t < steps; t++) {
       const x = { data: xs.data.subarray(t * inSize, (t + 1) * inSize), shape: xs.shape.slice(1) }
-      const next = await this.runStep(x, batch, from)
+      const next = await this.#stepOnce(x, batch, from)
       // Intermediate states are ours alone: free them as we go (never the caller's start state).
       if (from !== start && from.kind === 'resident') this.releaseState(from.value)
       voltages.set(next.v.data, t * size)
@@ -263,77 +328,91 @@ export class OrtLayer extends BaseLayer<OrtState> {
     }
   }
 
-  protected async runStep(
+  protected runStep(
+    x: Tensor,
+    batch: Shape,
+    start: StartState<OrtState>,
+  ): Promise<{ v: Tensor; state: OrtState }> {
+    const chosen = this.planFor({ mode: 'step', steps: 1, batch })
+    // The JS loop reads x and a plain start at once; a session reads them after an await: copied.
+    if (chosen.engine === 'js-step' && start.kind === 'plain')
+      return Promise.resolve(this.#jsStep(x, batch, start.state))
+    return this.#stepOnce({ data: x.data.slice(), shape: x.shape }, batch, snapshot(start))
+  }
+
+  async #stepOnce(
     x: Tensor,
     batch: Shape,
     start: StartState<OrtState>,
   ): Promise<{ v: Tensor; state: OrtState }> {
     const shape = stateShape(this.spec, batch)
-    const work = sizeOf(shape)
-    if (this.#policy.target === 'cpu' && work <= this.#policy.limits.jsStepMaxWork) {
+    const chosen = this.planFor({ mode: 'step', steps: 1, batch })
+    if (chosen.engine === 'js-step') {
       const from =
         start.kind === 'plain'
           ? start.state
           : start.value.kind === 'plain'
             ? start.value.state
             : await this.readState(start.value, shape)
-      const state = advance(this.spec, x, batch, from)
-      return { v: state.v, state: { kind: 'plain', state } }
+      return this.#jsStep(x, batch, from)
     }
-    const session = await this.#session({ graph: 'step', batchRank: batch.length, work })
+    if (chosen.engine !== 'step-session') throw new Error(`plan ${chosen.engine} is not a step`)
+    const session = await this.#session(chosen.session)
     const from = this.#feedable(start, shape)
     const result = await session.run({
-      [STEP_IO.x]: new this.#runtime.Tensor('float32', x.data, x.shape),
+      [STEP_IO.x]: new this.#engine.runtime.Tensor('float32', x.data, x.shape),
       [STEP_IO.v]: from.v,
       [STEP_IO.i]: from.i,
     })
-    const tensors = { v: result[STEP_IO.vNew] as OrtTensor, i: result[STEP_IO.iNew] as OrtTensor }
+    const v = result[STEP_IO.vNew] as OrtTensor
+    const i = result[STEP_IO.iNew] as OrtTensor
+    const onGpu = i.location === 'gpu-buffer' || v.location === 'gpu-buffer'
+    // GPU buffers belong to the session's allocator: the state keeps the session alive.
+    const tensors: Tensors = onGpu ? { v, i, lease: session.lease.share() } : { v, i }
     const state: OrtState = { kind: 'ort', tensors }
-    if (tensors.i.location === 'gpu-buffer') {
-      this.#gpu.add(tensors)
-      orphans.register(state, { tensors, live: this.#gpu }, state)
+    if (onGpu) {
+      this.#held.gpu.add(tensors)
+      orphans.register(state, { tensors, live: this.#held.gpu }, state)
     }
-    // v comes back to the CPU (the caller asked for it), copied: the state keeps its own; on a GPU
-    // i stays on the GPU.
-    return { v: { data: floats(tensors.v).slice(), shape }, state }
+    // v comes back to the CPU (the caller asked for it), copied: the state keeps its own.
+    return { v: { data: floats(v).slice(), shape }, state }
+  }
+
+  /** core's fused JS loop; the caller's v is a copy, so editing it never changes the state. */
+  #jsStep(x: Tensor, batch: Shape, from: LIState): { v: Tensor; state: OrtState } {
+    const state = advance(this.spec, x, batch, from)
+    return { v: { data: state.v.data.slice(), shape: state.v.shape }, state: { kind: 'plain', state } }
   }
 
   protected async readState(state: OrtState, shape: Shape): Promise<LIState> {
     if (state.kind === 'plain') return copy(state.state)
-    const readBack = this.#policy.readBack ?? defaultReadBack
+    const readBack = this.#engine.policy.readBack ?? defaultReadBack
     const [v, i] = await Promise.all([readBack(state.tensors.v), readBack(state.tensors.i)])
-    return { v: { data: v, shape }, i: { data: i, shape } }
+    return { v: { data: owned(v), shape }, i: { data: owned(i), shape } }
   }
 
   protected releaseState(state: OrtState): void {
-    if (state.kind !== 'ort' || !this.#gpu.delete(state.tensors)) return
+    if (state.kind !== 'ort' || !this.#held.gpu.delete(state.tensors)) return
     orphans.unregister(state)
     disposeTensors(state.tensors)
   }
 
   protected async release(): Promise<void> {
-    for (const tensors of this.#gpu) disposeTensors(tensors)
-    this.#gpu.clear()
-    for (const key of this.#sessions) this.#pool.release(key)
-    this.#sessions.clear()
-  }
-
-  /**
-   * CPU: 'auto' (chunked for scalar parameters). GPU: doubling with batch dims (the chunked graph's
-   * shape arithmetic would go to the CPU), and for sequences shorter than gpuChunkedMinSteps, which
-   * chunked pads to a whole chunk.
-   */
-  #parallelMethod(steps: number, batch: Shape): 'auto' | 'doubling' {
-    if (this.#policy.target === 'cpu') return 'auto'
-    return batch.length > 0 || steps < this.#policy.limits.gpuChunkedMinSteps ? 'doubling' : 'auto'
+    dropped.unregister(this)
+    releaseHeld(this.#held)
   }
 
   #feedable(start: StartState<OrtState>, shape: Shape): Tensors {
     if (start.kind === 'resident' && start.value.kind === 'ort') return start.value.tensors
     const s = start.kind === 'plain' ? start.state : (start.value as { state: LIState }).state
-    const { Tensor } = this.#runtime
+    const { Tensor } = this.#engine.runtime
     return { v: new Tensor('float32', s.v.data, shape), i: new Tensor('float32', s.i.data, shape) }
   }
+}
+
+/** A caller's plain start state, copied (the call reads it after an await); resident ones are ours. */
+function snapshot(start: StartState<OrtState>): StartState<OrtState> {
+  return start.kind === 'plain' ? { kind: 'plain', state: copy(start.state) } : start
 }
 
 /** getData() downloads a GPU buffer (the tensor stays usable); CPU tensors are copied. */
@@ -341,17 +420,30 @@ async function defaultReadBack(tensor: OrtTensor): Promise<Float32Array> {
   return ((await tensor.getData()) as Float32Array).slice()
 }
 
-function hasNonFinite(data: Float32Array): boolean {
+/** The largest |x|; NaN if any x is NaN or ±Inf (then no bound holds). */
+function largest(data: Float32Array): number {
+  let m = 0
   for (let k = 0; k < data.length; k++) {
     const x = data[k] as number
-    // x − x is 0 for every finite x and NaN for NaN and ±Inf: one test instead of two.
-    if (x - x !== 0) return true
+    // x − x is 0 for every finite x and NaN for NaN and ±Inf.
+    if (x - x !== 0) return Number.NaN
+    if (x > m) m = x
+    else if (-x > m) m = -x
   }
-  return false
+  return m
+}
+
+function largestState(s: LIState): number {
+  return Math.max(largest(s.v.data), largest(s.i.data))
 }
 
 function floats(t: unknown): Float32Array {
   return (t as OrtTensor).data as Float32Array
+}
+
+/** The array itself if it owns exactly its buffer, else a copy that does. */
+function owned(data: Float32Array): Float32Array {
+  return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice()
 }
 
 function copy(s: LIState): LIState {

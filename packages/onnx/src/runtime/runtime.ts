@@ -1,6 +1,7 @@
 import type { BackendName } from '@leaky/core'
 import type { InferenceSession, Tensor, TensorConstructor } from 'onnxruntime-common'
 import type { GraphKind } from '../model/contract.js'
+import type { Target } from './plan.js'
 
 /**
  * The part of an onnxruntime build the layer drives, injected by the backend package that owns the
@@ -19,33 +20,6 @@ export type SessionOptions = InferenceSession.SessionOptions
 export type OrtTensor = Tensor
 export type OrtSession = InferenceSession
 
-/**
- * Which engine runs what. Each backend package owns one of these objects (its measured numbers),
- * exports it as ENGINE_LIMITS, and the layer reads it on every call, so tests and benchmarks can
- * change a limit for a while.
- */
-export interface EngineLimits {
-  /** batch·N up to which a CPU step runs core's JS loop instead of a session call. */
-  jsStepMaxWork: number
-  /** batch·N up to which a CPU sequence with scalar parameters runs the chunked parallel graph. */
-  chunkedMaxWork: number
-  /**
-   * Voltages per session call of a long run, by graph: bounds onnxruntime's working memory (Scan
-   * keeps its own copy of its output, ~1× a slice; the chunked graph ~5× a slice).
-   */
-  sliceElements: Record<'sequence' | 'parallel', number>
-  /** Fewest steps per slice: a session call of a very wide layer has a fixed cost of its own. */
-  minSliceSteps: number
-  /** GPU sequences (slices) shorter than this run the doubling graph, not the chunked one. */
-  gpuChunkedMinSteps: number
-  /**
-   * batch·N from which a CPU sequence runs as one step-session call per time step, writing each v
-   * straight into the output (onnxruntime threads each elementwise op over a wide row; Scan's body
-   * runs them one after another). Omitted: never.
-   */
-  stepSessionMinWork?: number
-}
-
 /** How one device of a backend runs the LI layer: the per-device choices the shared layer asks for. */
 export interface DevicePolicy {
   /** The execution provider's name in onnxruntime ('cpu', 'wasm', 'webgpu', 'cuda'). */
@@ -56,8 +30,7 @@ export interface DevicePolicy {
    * sequences the chunked graph or Scan. 'gpu': parallel graphs only (GPU EPs have no Scan), the
    * step's current stays on the GPU, and no silent fallback to the CPU EP.
    */
-  readonly target: 'cpu' | 'gpu'
-  readonly limits: EngineLimits
+  readonly target: Target
   /**
    * A session step's current stays on the device (preferredOutputLocation 'gpu-buffer') until the
    * caller reads the state: WebGPU EPs.
@@ -79,7 +52,7 @@ export interface DevicePolicy {
 }
 
 /** Session options that make a GPU session fail instead of silently running nodes on the CPU. */
-export function providerOptions(device: string, target: 'cpu' | 'gpu'): SessionOptions {
+export function providerOptions(device: string, target: Target): SessionOptions {
   return {
     executionProviders: [device],
     ...(target === 'cpu' ? {} : { extra: { session: { disable_cpu_ep_fallback: '1' } } }),

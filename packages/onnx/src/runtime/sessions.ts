@@ -1,6 +1,7 @@
 import type { ResolvedLayerSpec } from '@leaky/core'
 import { STEP_IO } from '../li/io-names.js'
-import { type LayerModelOptions, layerModel } from '../model/layer-model.js'
+import { layerModel } from '../model/layer-model.js'
+import type { SessionShape } from './plan.js'
 import {
   type DevicePolicy,
   type OrtRuntime,
@@ -11,27 +12,55 @@ import {
 
 /**
  * Sessions are the expensive part of a layer (tens of ms to create, ~1–2 s for the first WebGPU
- * one), so they are made once per (device, graph, layer content, batch rank, steps, variant) and
- * shared: two layers with the same spec, or a layer made again after dispose(), reuse one session.
- * Idle sessions stay for a while (LRU) so that create/dispose loops do not rebuild them. Each
- * backend package keeps one pool for its runtime.
+ * one), so they are made once per (device, layer content, session shape) and shared: two layers
+ * with the same spec, or a layer made again after dispose(), reuse one session. Idle sessions stay
+ * for a while (LRU) so that create/dispose loops do not rebuild them. Each backend package keeps one
+ * pool for its runtime.
+ *
+ * A session lives while anyone holds a lease on it: layers, and GPU states whose tensors its
+ * allocator owns. Evicting a failed session only stops new leases; it is released when the last
+ * lease goes, so one layer's failure never pulls a session from under another layer or a handle.
  */
 interface Entry {
+  readonly key: string
   readonly session: Promise<OrtSession>
+  readonly content: Content
   users: number
+  evicted: boolean
+}
+
+/** A layer's exact content (kind, sizes, coefficients, weights), interned: one id per distinct content. */
+interface Content {
+  readonly id: number
+  readonly hash: string
+  readonly bits: Uint32Array
+  /** Layers and sessions holding it. */
+  refs: number
 }
 
 const IDLE_KEPT = 16
 
-export interface SessionRequest extends LayerModelOptions {
-  /** Elements per op (batch·N), for the device's session options (threads). */
-  readonly work: number
+/** A share of a session; `release()` once when done (a second call does nothing). */
+export interface SessionLease {
+  readonly key: string
+  readonly session: Promise<OrtSession>
+  /** Stops new leases of this session: a runtime failure. Released when the last lease goes. */
+  evict(): void
+  /** Another lease on the same session (a GPU state whose buffers its allocator owns). */
+  share(): SessionLease
+  release(): void
+}
+
+/** A layer's share of its content id (session keys are per content); `release()` when the layer goes. */
+export interface ContentLease {
+  readonly id: number
+  release(): void
 }
 
 /** The options of a session of `graph` on a device: the policy's own, on top of the shared ones. */
 export function sessionOptions(
   policy: DevicePolicy,
-  graph: LayerModelOptions['graph'],
+  graph: SessionShape['graph'],
   work: number,
 ): SessionOptions {
   const provider = providerOptions(policy.device, policy.target)
@@ -52,88 +81,184 @@ export function sessionOptions(
   }
 }
 
-/** A cheap, stable fingerprint of a layer's content (parameters, dt, weights). */
-export function fingerprint(spec: ResolvedLayerSpec): string {
+/** Every bit a layer's graphs bake in: sizes, coefficients and weights (−0 and NaN payloads included). */
+function contentBits(spec: ResolvedLayerSpec): Uint32Array {
+  const { a, b, vLeak, scalar } = spec.coefficients
+  const w = spec.weights?.data ?? new Float32Array(0)
+  const head = Uint32Array.of(spec.kind === 'weighted' ? 1 : 0, spec.neurons, spec.inputs, scalar ? 1 : 0)
+  const parts = [head, ...[a, b, vLeak, w].map((x) => new Uint32Array(x.buffer, x.byteOffset, x.length))]
+  const bits = new Uint32Array(parts.reduce((n, p) => n + p.length + 1, 0))
+  let at = 0
+  for (const p of parts) {
+    bits[at++] = p.length
+    bits.set(p, at)
+    at += p.length
+  }
+  return bits
+}
+
+/** FNV-1a over 32-bit words: only a bucket; equal content is decided by comparing every word. */
+function hashOf(bits: Uint32Array): string {
   let h = 0x811c9dc5
-  const mix = (bits: Uint32Array) => {
-    for (let k = 0; k < bits.length; k++) {
-      h ^= bits[k] as number
-      h = Math.imul(h, 0x01000193) >>> 0
-    }
+  for (let k = 0; k < bits.length; k++) {
+    h ^= bits[k] as number
+    h = Math.imul(h, 0x01000193) >>> 0
   }
-  const { a, b, vLeak } = spec.coefficients
-  for (const arr of [a, b, vLeak]) mix(new Uint32Array(arr.buffer, arr.byteOffset, arr.length))
-  if (spec.weights) {
-    const w = spec.weights.data
-    mix(new Uint32Array(w.buffer, w.byteOffset, w.length))
-  }
-  return `${spec.kind}:${spec.neurons}x${spec.inputs}:${spec.coefficients.scalar ? 's' : 'p'}:${h.toString(16)}`
+  return h.toString(16)
+}
+
+function sameBits(x: Uint32Array, y: Uint32Array): boolean {
+  if (x.length !== y.length) return false
+  for (let k = 0; k < x.length; k++) if (x[k] !== y[k]) return false
+  return true
 }
 
 export class SessionPool {
   readonly #runtime: OrtRuntime
   readonly #live = new Map<string, Entry>()
+  /** Content by hash bucket, each compared word for word. */
+  readonly #contents = new Map<string, Content[]>()
+  /** Content and a spec of it by id, for building a session's model. */
+  readonly #byId = new Map<number, { content: Content; spec: ResolvedLayerSpec }>()
+  #nextId = 1
+  /** Sessions evicted but still leased. */
+  #draining = 0
 
   constructor(runtime: OrtRuntime) {
     this.#runtime = runtime
   }
 
-  /** A session for the request, shared; call `release(key)` when the layer is done with it. */
-  acquire(
-    spec: ResolvedLayerSpec,
-    policy: DevicePolicy,
-    request: SessionRequest,
-  ): { key: string; session: Promise<OrtSession> } {
+  /** The content id of a layer's spec: equal content, equal id; another bit anywhere, another id. */
+  content(spec: ResolvedLayerSpec): ContentLease {
+    const bits = contentBits(spec)
+    const hash = hashOf(bits)
+    const bucket = this.#contents.get(hash) ?? []
+    let content = bucket.find((c) => sameBits(c.bits, bits))
+    if (!content) {
+      content = { id: this.#nextId++, hash, bits, refs: 0 }
+      bucket.push(content)
+      this.#contents.set(hash, bucket)
+      this.#byId.set(content.id, { content, spec })
+    }
+    const held = content
+    held.refs++
+    let released = false
+    return {
+      id: held.id,
+      release: () => {
+        if (released) return
+        released = true
+        this.#unref(held)
+      },
+    }
+  }
+
+  /** A lease on the session of this content and shape on a device. */
+  acquire(contentId: number, policy: DevicePolicy, shape: SessionShape): SessionLease {
     const key = [
       policy.device,
-      request.graph,
-      request.parallel ?? '',
-      request.batchRank ?? 0,
-      request.steps ?? 'T',
-      policy.sessionVariant?.(request.work) ?? '',
-      fingerprint(spec),
+      shape.graph,
+      shape.parallel ?? '',
+      shape.batchRank,
+      shape.steps ?? 'T',
+      policy.sessionVariant?.(shape.work) ?? '',
+      contentId,
     ].join('|')
     let entry = this.#live.get(key)
     if (!entry) {
-      const { work, ...model } = request
+      const held = this.#byId.get(contentId)
+      if (!held) throw new Error(`no layer content ${contentId} in this pool`)
+      const { spec, content } = held
+      const { work, ...model } = shape
       const session = Promise.resolve().then(() =>
         this.#runtime.createSession(layerModel(spec, model).bytes, sessionOptions(policy, model.graph, work)),
       )
-      entry = { session, users: 0 }
-      this.#live.set(key, entry)
+      content.refs++
+      const created: Entry = { key, session, content, users: 0, evicted: false }
+      entry = created
+      this.#live.set(key, created)
       // A session that failed to create is forgotten, so a later call can try again.
-      session.catch(() => this.#live.delete(key))
+      session.catch(() => {
+        if (this.#live.get(key) === created) {
+          this.#live.delete(key)
+          this.#unref(created.content)
+        }
+      })
     } else {
-      // Most recently used last: Map keeps insertion order, which the eviction below relies on.
+      // Most recently used last: Map keeps insertion order, which the trimming below relies on.
       this.#live.delete(key)
       this.#live.set(key, entry)
     }
     entry.users++
-    return { key, session: entry.session }
+    return this.#lease(entry)
   }
 
-  release(key: string): void {
-    const entry = this.#live.get(key)
-    if (!entry) return
-    entry.users = Math.max(0, entry.users - 1)
-    let idle = [...this.#live.entries()].filter(([, e]) => e.users === 0)
-    while (idle.length > IDLE_KEPT) {
-      const [oldKey, old] = idle[0] as [string, Entry]
-      this.#live.delete(oldKey)
-      old.session.then((s) => s.release()).catch(() => undefined)
-      idle = idle.slice(1)
+  #lease(entry: Entry): SessionLease {
+    let released = false
+    return {
+      key: entry.key,
+      session: entry.session,
+      evict: () => this.#evict(entry),
+      share: () => {
+        entry.users++
+        return this.#lease(entry)
+      },
+      release: () => {
+        if (released) return
+        released = true
+        entry.users--
+        if (entry.evicted) {
+          if (entry.users === 0) {
+            this.#draining--
+            this.#close(entry)
+          }
+        } else this.#trim()
+      },
     }
   }
 
+  #evict(entry: Entry): void {
+    if (entry.evicted) return
+    entry.evicted = true
+    if (this.#live.get(entry.key) === entry) this.#live.delete(entry.key)
+    if (entry.users > 0) this.#draining++
+    else this.#close(entry)
+  }
+
   /**
-   * Forgets a session whose runtime failed (it threw mid-run, its device was lost): every layer that
-   * uses it gets a fresh one on its next call, instead of failing forever.
+   * What a failed call does to its session, for fault tests: no new leases; the session goes when
+   * its last lease does (the layers and GPU states using it keep working until then).
    */
   evict(key: string): void {
     const entry = this.#live.get(key)
-    if (!entry) return
-    this.#live.delete(key)
+    if (entry) this.#evict(entry)
+  }
+
+  /** Idle sessions beyond IDLE_KEPT go, least recently used first. */
+  #trim(): void {
+    let idle = 0
+    for (const e of this.#live.values()) if (e.users === 0) idle++
+    for (const [key, e] of this.#live) {
+      if (idle <= IDLE_KEPT) break
+      if (e.users !== 0) continue
+      this.#live.delete(key)
+      this.#close(e)
+      idle--
+    }
+  }
+
+  #close(entry: Entry): void {
     entry.session.then((s) => s.release()).catch(() => undefined)
+    this.#unref(entry.content)
+  }
+
+  #unref(content: Content): void {
+    if (--content.refs > 0) return
+    const bucket = this.#contents.get(content.hash) ?? []
+    const rest = bucket.filter((c) => c !== content)
+    if (rest.length > 0) this.#contents.set(content.hash, rest)
+    else this.#contents.delete(content.hash)
+    this.#byId.delete(content.id)
   }
 
   /** For fault tests: the session a key names, as the pool holds it. */
@@ -141,8 +266,20 @@ export class SessionPool {
     return this.#live.get(key)?.session
   }
 
-  /** Sessions alive now (for soak tests: must stay bounded). */
+  /** Sessions alive now, evicted ones still leased included (soak tests: must stay bounded). */
   get size(): number {
-    return this.#live.size
+    return this.#live.size + this.#draining
+  }
+
+  /** Leases held now over all sessions (0 once every layer and GPU state is gone). */
+  get leases(): number {
+    let n = 0
+    for (const e of this.#live.values()) n += e.users
+    return n
+  }
+
+  /** Distinct layer contents held (by layers or sessions). */
+  get contents(): number {
+    return this.#byId.size
   }
 }

@@ -1,0 +1,62 @@
+import type { BackendCost } from '@leaky/core'
+import { backendFor, costs } from '@leaky/core/backend'
+import { defineOrtBackends, type EngineLimits, MEASURED_LIMITS, type OrtDevice } from '@leaky/onnx/runtime'
+import { type Device, probe } from './devices.js'
+import { runtime } from './ort.js'
+import { readBack } from './read-back.js'
+import { sessionOptions, sessionVariant } from './sessions.js'
+
+/**
+ * Which engine runs what: onnxruntime-node's CPU measurements (MEASURED_LIMITS), plus wide CPU runs
+ * as one step-session call per time step from batch·N = 5e4 (`pnpm bench:onnx`, T=1000, N=1e5:
+ * 5.4e8 neuron-steps/s vs 3.2e8 for Scan; at N=1e3 the call overhead makes it the slowest).
+ * node-webgpu and node-cuda take the chunked graph at any length (without batch dims).
+ */
+export const NODE_LIMITS: EngineLimits = Object.freeze({ ...MEASURED_LIMITS, stepSessionMinWork: 50_000 })
+
+/** One onnxruntime-node device: the limits, session choices and failure policy they all share. */
+function nodeDevice(name: string, device: Device, priority: number, figures: BackendCost): OrtDevice {
+  return {
+    name,
+    device,
+    priority,
+    costs: figures,
+    limits: NODE_LIMITS,
+    // A step's current stays on the GPU between steps.
+    residentCurrent: device === 'webgpu',
+    sessionOptions: (_graph, work) => sessionOptions(work),
+    sessionVariant,
+    preallocateOutputs: true,
+    evictOnFailure: true,
+    readBack,
+    probe: () => probe(device),
+  }
+}
+
+/**
+ * onnxruntime-node's three devices, each one backend. Built-in costs (until `leaky bench` measures
+ * this machine): node-cpu runs small steps on core's JS loop (~2 µs a call) and a run is a session
+ * call (~20 µs) at ~3e8 neuron-steps/s, with MLAS's matmul for x·Wᵀ (~2e10 flop/s on 2 cores); the
+ * GPUs are guesses for an unknown card (~0.1 ms a call: upload, dispatch, read back).
+ */
+export const nodeBackends = defineOrtBackends({
+  runtime,
+  devices: [
+    nodeDevice('node-cuda', 'cuda', 30, costs([1e-4, 1e10], [1e-4, 1e10], 1e12)),
+    nodeDevice('node-webgpu', 'webgpu', 20, costs([1e-4, 1e9], [1e-4, 1e9], 1e11)),
+    nodeDevice('node-cpu', 'cpu', 10, costs([2e-5, 3e8], [2e-6, 3e8], 2e10)),
+  ],
+})
+
+export const nodeCudaDeclaration = nodeBackends.declaration('node-cuda')
+export const nodeWebgpuDeclaration = nodeBackends.declaration('node-webgpu')
+export const nodeCpuDeclaration = nodeBackends.declaration('node-cpu')
+
+export const nodeCpuBackend = backendFor(nodeCpuDeclaration)
+export const nodeWebgpuBackend = backendFor(nodeWebgpuDeclaration)
+export const nodeCudaBackend = backendFor(nodeCudaDeclaration)
+
+/** Registers node-cuda, node-webgpu and node-cpu; without a workload `auto` tries them in that order, then js. */
+export function registerNodeBackends(): void {
+  nodeBackends.register()
+}

@@ -1,0 +1,50 @@
+import { backendFor, costs } from '@leaky/core/backend'
+import { defineOrtBackends, type EngineLimits, MEASURED_LIMITS } from '@leaky/onnx/runtime'
+import { probe } from './devices.js'
+import { runtime } from './ort.js'
+
+/**
+ * Which engine runs what: wasm as onnxruntime-node's CPU EP (MEASURED_LIMITS; `pnpm bench:web`
+ * agrees). WebGPU slices shorter than 64 steps run the doubling graph, not the chunked one, which
+ * pads to a whole chunk: T = 1 at N = 1e6 took 68 s on SwiftShader chunked (a [32, 32]·[32, N] GEMM).
+ */
+export const WEB_LIMITS: EngineLimits = Object.freeze({ ...MEASURED_LIMITS, gpuChunkedMinSteps: 64 })
+
+/**
+ * onnxruntime-web's two devices, each one backend. Built-in costs (until `leaky bench` measures
+ * this machine): the wasm build ~1e8 neuron-steps/s and ~30 µs a call, ~5e9 flop/s for x·Wᵀ;
+ * WebGPU a guess for an unknown card.
+ */
+export const webBackends = defineOrtBackends({
+  runtime,
+  devices: [
+    {
+      name: 'web-webgpu',
+      device: 'webgpu',
+      priority: 15,
+      costs: costs([1e-4, 1e9], [1e-4, 1e9], 1e11),
+      limits: WEB_LIMITS,
+      residentCurrent: true,
+      probe: () => probe('webgpu'),
+    },
+    {
+      name: 'web-wasm',
+      device: 'wasm',
+      priority: 5,
+      costs: costs([3e-5, 1e8], [3e-5, 1e8], 5e9),
+      limits: WEB_LIMITS,
+      probe: () => probe('wasm'),
+    },
+  ],
+})
+
+export const webWebgpuDeclaration = webBackends.declaration('web-webgpu')
+export const webWasmDeclaration = webBackends.declaration('web-wasm')
+
+export const webWasmBackend = backendFor(webWasmDeclaration)
+export const webWebgpuBackend = backendFor(webWebgpuDeclaration)
+
+/** Registers web-webgpu and web-wasm; without a workload `auto` tries them in that order (below node-*), then js. */
+export function registerWebBackends(): void {
+  webBackends.register()
+}
