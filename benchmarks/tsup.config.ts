@@ -1,7 +1,13 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ['src/bench-js.ts', 'src/bench-onnx.ts', 'src/bench-node.ts', 'src/bench-web.ts'],
+  entry: [
+    'src/bench-js.ts',
+    'src/bench-onnx.ts',
+    'src/bench-node.ts',
+    'src/bench-web.ts',
+    'src/bench-wasm.ts',
+  ],
   format: ['esm'],
   sourcemap: true,
   clean: true,
