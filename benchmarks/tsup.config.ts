@@ -7,6 +7,7 @@ export default defineConfig({
     'src/bench-node.ts',
     'src/bench-web.ts',
     'src/bench-wasm.ts',
+    'src/bench-norse.ts',
   ],
   format: ['esm'],
   sourcemap: true,

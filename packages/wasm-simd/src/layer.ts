@@ -40,6 +40,8 @@ interface Placement {
   readonly weights: number
   /** K int32 of scratch for the active inputs of a row. */
   readonly indices: number
+  /** A step's input and currents, kept between steps (a step is synchronous, so one per layer does). */
+  readonly step: { address: number; floats: number }[]
 }
 
 /** Floats per tile when the caller's arrays are copied through wasm memory (256 KiB: x and v stay in L2). */
@@ -158,12 +160,6 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     const rows = sizeOf(batch)
     const bytes = 2 * width * F
     const block: Block = { engine, address: engine.alloc(bytes), size: width, freed: false }
-    const temporary: [number, number][] = []
-    const scratch = (n: number) => {
-      const address = engine.alloc(n)
-      temporary.push([address, n])
-      return address
-    }
     try {
       let vIn = block.address
       if (start.kind === 'resident' && start.value.block.engine === engine) vIn = start.value.block.address
@@ -171,34 +167,19 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
       let input: number
       if (engine.owns(x.data)) input = x.data.byteOffset
       else {
-        input = scratch(x.data.length * F)
+        input = this.#stepScratch(engine, place, 0, x.data.length)
         engine.heap.set(x.data, input / F)
       }
       if (this.spec.weights) {
-        const currents = scratch(width * F)
+        const currents = this.#stepScratch(engine, place, 1, width)
         this.#project(engine, place, input, rows, currents)
         input = currents
       }
       const vOut = block.address
-      this.#kernel(
-        engine,
-        place,
-        input,
-        vOut,
-        width,
-        vIn,
-        vIn + width * F,
-        vOut,
-        vOut + width * F,
-        width,
-        rows,
-        1,
-      )
+      this.#kernel(engine, place, input, vOut, width, vIn, vIn + width * F, vOut, vOut + width * F, width, rows, 1)
     } catch (error) {
       engine.free(block.address, bytes)
       throw error
-    } finally {
-      for (const [address, n] of temporary) engine.free(address, n)
     }
     this.#live.add(block)
     const resident: Resident = { block }
@@ -231,6 +212,7 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     if (this.#shared) for (const block of this.#lent.splice(0)) this.#shared.free(block.address, block.bytes)
     const N = this.spec.neurons
     for (const [engine, place] of this.#placements) {
+      for (const block of place.step) engine.free(block.address, block.floats * F)
       if (place.coefficients) engine.free(place.coefficients, 3 * N * F)
       if (place.weights) {
         engine.free(place.weights, this.spec.inputs * N * F)
@@ -262,9 +244,19 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
       const base = weights / F
       for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) heap[base + k * N + n] = w[n * K + k] as number
     }
-    const place = { coefficients, weights, indices }
+    const place = { coefficients, weights, indices, step: [] }
     this.#placements.set(engine, place)
     return place
+  }
+
+  /** Step scratch block `slot` of at least `floats` floats. */
+  #stepScratch(engine: Engine, place: Placement, slot: number, floats: number): number {
+    const known = place.step[slot]
+    if (known && known.floats >= floats) return known.address
+    if (known) engine.free(known.address, known.floats * F)
+    const block = { address: engine.alloc(floats * F), floats }
+    place.step[slot] = block
+    return block.address
   }
 
   #freeBlock(b: Block): void {
