@@ -1,5 +1,6 @@
 import { CapacityError } from '@leaky/core'
 import { PLAIN_WASM, SHARED_WASM } from './generated/li-wasm.js'
+import { CONTROL_BYTES, type Helper, startHelper } from './threads.js'
 
 /** The exports of li.wat. Pointers and lengths are bytes/elements as the .wat documents them. */
 export interface Kernels {
@@ -88,6 +89,9 @@ export class Engine {
   readonly #free = new Map<number, number[]>()
   #top = ALIGN
   #inUse = 0
+  /** The second thread (shared engines where the platform has one), and the queue for it. */
+  helper: Helper | undefined
+  #helperQueue: Promise<unknown> = Promise.resolve()
 
   constructor(memory: WebAssembly.Memory, shared: boolean, instance: WebAssembly.Instance) {
     this.memory = memory
@@ -112,6 +116,14 @@ export class Engine {
   get bytes(): Uint8Array {
     void this.heap
     return this.#heapU8
+  }
+
+  /** Runs `work` when no other call is using the helper thread (pages wait for it asynchronously). */
+  withHelper<T>(work: (helper: Helper) => T | Promise<T>): Promise<T> {
+    const helper = this.helper as Helper
+    const result = this.#helperQueue.then(() => work(helper))
+    this.#helperQueue = result.catch(() => undefined)
+    return result
   }
 
   /** Bytes in blocks now handed out (for leak checks). */
@@ -182,7 +194,16 @@ let sharedEngine: Promise<Engine | undefined> | undefined
 async function instantiate(memory: WebAssembly.Memory, shared: boolean): Promise<Engine> {
   const module = await WebAssembly.compile(decode(shared ? SHARED_WASM : PLAIN_WASM))
   const instance = await WebAssembly.instantiate(module, { env: { memory } })
-  return new Engine(memory, shared, instance)
+  const engine = new Engine(memory, shared, instance)
+  if (shared && threadsWanted())
+    engine.helper = await startHelper(memory, module, engine.alloc(CONTROL_BYTES))
+  return engine
+}
+
+/** LEAKY_WASM_THREADS=1 keeps wasm-simd on one thread (for measuring what the second one gives). */
+function threadsWanted(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
+  return env?.LEAKY_WASM_THREADS !== '1'
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   UnsupportedError,
 } from '@leaky/core'
 import type { Engine } from './engine.js'
+import { OP } from './threads.js'
 
 /** A block of wasm memory holding a state: v then i, `size` floats each. */
 interface Block {
@@ -38,7 +39,7 @@ interface Placement {
   readonly coefficients: number
   /** Wᵀ as [inputs, neurons], or 0 for a feed-forward layer. */
   readonly weights: number
-  /** K int32 of scratch for the active inputs of a row. */
+  /** 2·K int32 of scratch for the active inputs of a row (one K for each thread). */
   readonly indices: number
   /** A step's input and currents, kept between steps (a step is synchronous, so one per layer does). */
   readonly step: { address: number; floats: number }[]
@@ -50,6 +51,8 @@ const TILE_FLOATS = 1 << 16
 const TILE_STEPS = 16
 /** A weighted row whose active inputs are at most this fraction goes the event-driven way. */
 const SPARSE_FRACTION = 1 / 3
+/** Neuron-steps (or multiply-adds) below which a second thread costs more than it gives. */
+const PARALLEL_MIN = 1 << 18
 
 const F = 4
 
@@ -128,14 +131,19 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     const width = sizeOf(shape)
     const out = options.output ?? new Float32Array(steps * width)
     const shared = this.#shared
-    const engine = shared && (shared.owns(xs.data) || shared.owns(out)) ? shared : this.#plain
+    // Weighted layers are compute-bound: the copies of the caller's arrays into the shared memory
+    // (slower than into a plain one) cost little beside a second thread on x·Wᵀ.
+    const inShared =
+      shared && (shared.owns(xs.data) || shared.owns(out) || (this.spec.weights && shared.helper))
+    const engine = inShared ? shared : this.#plain
     const place = this.#place(engine)
     const state = engine.alloc(2 * width * F)
     try {
       this.#load(engine, start, state, width)
       if (steps > 0) {
-        if (this.spec.weights) this.#weighted(engine, place, xs.data, out, steps, sizeOf(batch), state, width)
-        else this.#feedForward(engine, place, xs.data, out, steps, sizeOf(batch), state, width)
+        if (this.spec.weights)
+          await this.#weighted(engine, place, xs.data, out, steps, sizeOf(batch), state, width)
+        else await this.#feedForward(engine, place, xs.data, out, steps, sizeOf(batch), state, width)
       }
       const heap = engine.heap
       const at = state / F
@@ -176,7 +184,20 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
         input = currents
       }
       const vOut = block.address
-      this.#kernel(engine, place, input, vOut, width, vIn, vIn + width * F, vOut, vOut + width * F, width, rows, 1)
+      this.#kernel(
+        engine,
+        place,
+        input,
+        vOut,
+        width,
+        vIn,
+        vIn + width * F,
+        vOut,
+        vOut + width * F,
+        width,
+        rows,
+        1,
+      )
     } catch (error) {
       engine.free(block.address, bytes)
       throw error
@@ -216,7 +237,7 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
       if (place.coefficients) engine.free(place.coefficients, 3 * N * F)
       if (place.weights) {
         engine.free(place.weights, this.spec.inputs * N * F)
-        engine.free(place.indices, this.spec.inputs * F)
+        engine.free(place.indices, 2 * this.spec.inputs * F)
       }
     }
     this.#placements.clear()
@@ -232,7 +253,7 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     const K = spec.inputs
     const coefficients = scalar ? 0 : engine.alloc(3 * N * F)
     const weights = spec.weights ? engine.alloc(K * N * F) : 0
-    const indices = spec.weights ? engine.alloc(K * F) : 0
+    const indices = spec.weights ? engine.alloc(2 * K * F) : 0
     const heap = engine.heap
     if (coefficients) {
       heap.set(a, coefficients / F)
@@ -307,7 +328,7 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     k.li_vector(x, out, stride, vIn, iIn, vOut, iOut, count / rows, rows, steps, c, c + N * F, c + 2 * N * F)
   }
 
-  #feedForward(
+  async #feedForward(
     engine: Engine,
     place: Placement,
     x: Float32Array,
@@ -320,8 +341,18 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     const vi = state
     const ii = state + width * F
     if (engine.owns(x) && engine.owns(out)) {
-      // Zero-copy: the whole sequence in one call, where the arrays lie.
-      this.#kernel(engine, place, x.byteOffset, out.byteOffset, width, vi, ii, vi, ii, width, rows, steps)
+      // Zero-copy: the whole sequence in one call (two with a helper thread), where the arrays lie.
+      await this.#kernelParallel(
+        engine,
+        place,
+        x.byteOffset,
+        out.byteOffset,
+        width,
+        state,
+        width,
+        rows,
+        steps,
+      )
       return
     }
     // Tiles of ts steps × span neurons through one scratch block: narrow layers copy whole
@@ -378,6 +409,116 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     }
   }
 
+  /**
+   * #kernel over a whole [v | i] state at `state` (in place), split with the engine's helper thread
+   * when it has one and the call is large enough: the helper takes the upper half of the rows (or of
+   * the neurons), this thread the lower half.
+   */
+  async #kernelParallel(
+    engine: Engine,
+    place: Placement,
+    x: number,
+    out: number,
+    stride: number,
+    state: number,
+    count: number,
+    rows: number,
+    steps: number,
+  ): Promise<void> {
+    const v = state
+    const i = state + count * F
+    if (!engine.helper || count * steps < PARALLEL_MIN || count < 32) {
+      this.#kernel(engine, place, x, out, stride, v, i, v, i, count, rows, steps)
+      return
+    }
+    const k = engine.kernels
+    await engine.withHelper((helper) => {
+      const N = this.spec.neurons
+      const c = place.coefficients
+      if (!c) {
+        const n0 = Math.floor(count / 32) * 16
+        const o = n0 * F
+        helper.post(
+          OP.li_scalar,
+          [x + o, out + o, stride, v + o, i + o, v + o, i + o, count - n0, steps],
+          [this.#a, this.#b, this.#vl],
+        )
+        k.li_scalar(x, out, stride, v, i, v, i, n0, steps, this.#a, this.#b, this.#vl)
+      } else if (rows >= 2) {
+        const r0 = rows >> 1
+        const o = r0 * N * F
+        const args = [
+          x + o,
+          out + o,
+          stride,
+          v + o,
+          i + o,
+          v + o,
+          i + o,
+          N,
+          rows - r0,
+          steps,
+          c,
+          c + N * F,
+          c + 2 * N * F,
+        ]
+        helper.post(OP.li_vector, args)
+        k.li_vector(x, out, stride, v, i, v, i, N, r0, steps, c, c + N * F, c + 2 * N * F)
+      } else {
+        const n0 = Math.floor(count / 32) * 16
+        const o = n0 * F
+        const p = [c + o, c + N * F + o, c + 2 * N * F + o]
+        helper.post(OP.li_vector, [
+          x + o,
+          out + o,
+          stride,
+          v + o,
+          i + o,
+          v + o,
+          i + o,
+          count - n0,
+          1,
+          steps,
+          ...p,
+        ])
+        k.li_vector(x, out, stride, v, i, v, i, n0, 1, steps, c, c + N * F, c + 2 * N * F)
+      }
+      return helper.wait()
+    })
+  }
+
+  /** #project split by rows with the helper thread (each with its own index scratch). */
+  async #projectParallel(
+    engine: Engine,
+    place: Placement,
+    x: number,
+    rows: number,
+    into: number,
+  ): Promise<void> {
+    const K = this.spec.inputs
+    const N = this.spec.neurons
+    if (!engine.helper || rows < 2 || rows * K * N < PARALLEL_MIN) {
+      this.#project(engine, place, x, rows, into)
+      return
+    }
+    const limit = Math.floor(K * SPARSE_FRACTION)
+    await engine.withHelper((helper) => {
+      const m0 = rows >> 1
+      helper.post(OP.project, [
+        x + m0 * K * F,
+        rows - m0,
+        K,
+        place.weights,
+        N,
+        into + m0 * N * F,
+        place.indices + K * F,
+        limit,
+      ])
+      engine.kernels.project(x, m0, K, place.weights, N, into, place.indices, limit)
+      return helper.wait()
+    })
+  }
+
   /** x·Wᵀ for `rows` rows of x at `x` into `into` (the event-driven path for sparse rows). */
   #project(engine: Engine, place: Placement, x: number, rows: number, into: number): void {
     const K = this.spec.inputs
@@ -385,7 +526,7 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     engine.kernels.project(x, rows, K, place.weights, this.spec.neurons, into, place.indices, limit)
   }
 
-  #weighted(
+  async #weighted(
     engine: Engine,
     place: Placement,
     x: Float32Array,
@@ -396,12 +537,20 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     width: number,
   ) {
     const K = this.spec.inputs
-    const vi = state
-    const ii = state + width * F
     if (engine.owns(x) && engine.owns(out)) {
       // Zero-copy: currents straight into the output, then the update in place.
-      this.#project(engine, place, x.byteOffset, steps * rows, out.byteOffset)
-      this.#kernel(engine, place, out.byteOffset, out.byteOffset, width, vi, ii, vi, ii, width, rows, steps)
+      await this.#projectParallel(engine, place, x.byteOffset, steps * rows, out.byteOffset)
+      await this.#kernelParallel(
+        engine,
+        place,
+        out.byteOffset,
+        out.byteOffset,
+        width,
+        state,
+        width,
+        rows,
+        steps,
+      )
       return
     }
     // Slices of whole time steps: x in, currents, the update in place, v out (~1 MiB of scratch).
@@ -413,11 +562,11 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     try {
       for (let t0 = 0; t0 < steps; t0 += slice) {
         const tn = Math.min(slice, steps - t0)
-        const heap = engine.heap
-        heap.set(x.subarray(t0 * rows * K, (t0 + tn) * rows * K), xs / F)
-        this.#project(engine, place, xs, tn * rows, cs)
-        this.#kernel(engine, place, cs, cs, width, vi, ii, vi, ii, width, rows, tn)
-        out.set(heap.subarray(cs / F, cs / F + tn * width), t0 * width)
+        engine.heap.set(x.subarray(t0 * rows * K, (t0 + tn) * rows * K), xs / F)
+        await this.#projectParallel(engine, place, xs, tn * rows, cs)
+        await this.#kernelParallel(engine, place, cs, cs, width, state, width, rows, tn)
+        // After an await the memory may have grown (another layer's call): a fresh view.
+        out.set(engine.heap.subarray(cs / F, cs / F + tn * width), t0 * width)
       }
     } finally {
       engine.free(cs, cBytes)

@@ -36,11 +36,16 @@ for (const [path, isolated] of [
   describe(`wasm-simd in Chromium, ${isolated ? 'cross-origin isolated' : 'not isolated'} (${path})`, () => {
     beforeAll(() => open(path))
 
-    it('is available, and lends memory exactly when the page is isolated', async () => {
-      const info = await call<{ crossOriginIsolated: boolean; available: { ok: boolean }; lends: boolean }>(
-        'info',
-      )
-      expect(info).toEqual({ crossOriginIsolated: isolated, available: { ok: true }, lends: isolated })
+    it('is available; lends memory and runs two threads exactly when the page is isolated', async () => {
+      const info = await call<Record<string, unknown>>('info')
+      expect(info).toEqual({
+        crossOriginIsolated: isolated,
+        available: { ok: true },
+        lends: isolated,
+        threads: isolated ? 2 : 1,
+      })
+      // Split with the Web Worker over the shared memory, the result is still js's, bit for bit.
+      if (isolated) expect(await call<boolean>('twoThreads')).toBe(true)
     })
 
     it('passes the conformance checks and the bad-input table', async () => {

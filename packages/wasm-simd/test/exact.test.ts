@@ -119,6 +119,66 @@ describe('wasm-simd is bit-exact with the js backend', () => {
   }
 })
 
+describe('two threads over the shared memory', () => {
+  it('has a helper thread in Node (this machine has 2 cores)', async () => {
+    expect((await getSharedEngine())?.helper).toBeDefined()
+  })
+
+  // Large enough to be split between this thread and the helper: rows split, neurons split.
+  const shapes: [number, number[], number, boolean][] = [
+    [64, [], 5000, false],
+    [64, [], 4500, true],
+    [40, [4], 2000, true],
+    [33, [3], 3001, false],
+  ]
+  for (const [steps, batch, neurons, perNeuron] of shapes) {
+    it(`zero-copy T=${steps} batch [${batch}] N=${neurons} ${perNeuron ? 'per-neuron' : 'scalar'}: js's bits`, async () => {
+      const { spec, xs, state } = ffCase(steps + neurons, steps, batch, neurons, perNeuron)
+      const reference = simulate(resolveSpec(spec), xs, state)
+      const layer = await create(spec)
+      try {
+        const x = layer.allocate(xs.shape)
+        x.data.set(xs.data)
+        const out = layer.allocate(reference.voltages.shape)
+        const ran = await layer.run(x, state, { output: out.data })
+        expectSameBits('two threads', out.data, reference.voltages.data)
+        expectSameBits('two threads final v', ran.state.v.data, reference.state.v.data)
+        expectSameBits('two threads final i', ran.state.i.data, reference.state.i.data)
+      } finally {
+        await layer.dispose()
+      }
+    })
+  }
+
+  it('a weighted layer split by rows gives what one thread gives', async () => {
+    const rand = mulberry32(3)
+    const vec = random(4)
+    const [steps, rows, inputs, neurons] = [20, 8, 67, 37]
+    const spec: LayerSpec = {
+      neurons,
+      weights: { data: vec(neurons * inputs, -0.5, 0.5), shape: [neurons, inputs] },
+    }
+    const xs: Tensor = {
+      data: Float32Array.from({ length: steps * rows * inputs }, () => (rand() < 0.2 ? 1 : rand())),
+      shape: [steps, rows, inputs],
+    }
+    const reference = simulate(resolveSpec(spec), xs)
+    const layer = await create(spec)
+    try {
+      const ran = await layer.run(xs)
+      expect(relativeError(ran.voltages.data, reference.voltages.data)).toBeLessThanOrEqual(1e-5)
+      const stepped = await stepSequence(layer, xs, {
+        v: { data: new Float32Array(rows * neurons), shape: [rows, neurons] },
+        i: { data: new Float32Array(rows * neurons), shape: [rows, neurons] },
+      })
+      // One step is one thread's work: the split must not change a bit.
+      expectSameBits('threads vs one', ran.voltages.data, stepped.outputs.data)
+    } finally {
+      await layer.dispose()
+    }
+  })
+})
+
 describe('weighted layers and spikes as events', () => {
   function weightedCase(
     seed: number,

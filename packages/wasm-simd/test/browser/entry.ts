@@ -37,6 +37,7 @@ const leakyTest = {
       crossOriginIsolated: globalThis.crossOriginIsolated,
       available: await wasmSimdBackend.available(),
       lends: shared !== undefined,
+      threads: shared?.helper ? 2 : 1,
     }
   },
 
@@ -70,6 +71,23 @@ const leakyTest = {
       await js.dispose()
     }
     return { cases: cases.length, differing }
+  },
+
+  /** A zero-copy run large enough to be split with the helper thread, against js. */
+  async twoThreads() {
+    const spec = { neurons: 4500, params: { tauSynInv: 200, tauMemInv: 100, vLeak: 0.1 } }
+    const xs = { data: Float32Array.from({ length: 64 * 4500 }, (_, k) => Math.sin(k)), shape: [64, 4500] }
+    const layer = (await wasmSimdBackend.createLayer(spec)) as WasmSimdLayer
+    const js = await jsBackend.createLayer(spec)
+    const reference = await js.run(xs)
+    const out = layer.allocate([64, 4500])
+    const x = layer.allocate([64, 4500])
+    x.data.set(xs.data)
+    await layer.run(x, undefined, { output: out.data })
+    const same = sameBits(out.data, reference.voltages.data)
+    await layer.dispose()
+    await js.dispose()
+    return same
   },
 
   /** allocate(), grow the memory with a big run, check the old tensor is still the same memory. */
