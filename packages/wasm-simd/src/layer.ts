@@ -39,7 +39,7 @@ interface Placement {
   readonly coefficients: number
   /** Wᵀ as [inputs, neurons], or 0 for a feed-forward layer. */
   readonly weights: number
-  /** 2·K int32 of scratch for the active inputs of a row (one K for each thread). */
+  /** 2·(K + 32) int32 of scratch: a row's active inputs and a block's dense rows, for each thread. */
   readonly indices: number
   /** A step's input and currents, kept between steps (a step is synchronous, so one per layer does). */
   readonly step: { address: number; floats: number }[]
@@ -237,7 +237,7 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
       if (place.coefficients) engine.free(place.coefficients, 3 * N * F)
       if (place.weights) {
         engine.free(place.weights, this.spec.inputs * N * F)
-        engine.free(place.indices, 2 * this.spec.inputs * F)
+        engine.free(place.indices, 2 * (this.spec.inputs + 32) * F)
       }
     }
     this.#placements.clear()
@@ -253,7 +253,7 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     const K = spec.inputs
     const coefficients = scalar ? 0 : engine.alloc(3 * N * F)
     const weights = spec.weights ? engine.alloc(K * N * F) : 0
-    const indices = spec.weights ? engine.alloc(2 * K * F) : 0
+    const indices = spec.weights ? engine.alloc(2 * (K + 32) * F) : 0
     const heap = engine.heap
     if (coefficients) {
       heap.set(a, coefficients / F)
@@ -511,7 +511,7 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
         place.weights,
         N,
         into + m0 * N * F,
-        place.indices + K * F,
+        place.indices + (K + 32) * F,
         limit,
       ])
       engine.kernels.project(x, m0, K, place.weights, N, into, place.indices, limit)

@@ -304,171 +304,140 @@
   ;; Spikes as events: a row whose input has at most `sparseLimit` non-zeros accumulates only the rows
   ;; of wt for its active inputs (the event-driven update); a zero input adds ±0, which changes no sum,
   ;; so both paths give the same bits (unless W holds ±Inf or NaN, where 0·Inf would be NaN).
-  ;; `idx` is scratch for K indices.
+  ;; Dense rows go in blocks of 32: for each 8 outputs, four rows at a time walk k with 8 accumulators
+  ;; in registers, so a block reads its 8 columns of wt (K·32 bytes, in L1/L2) once per four rows
+  ;; and all of wt once per block, not once per row.
+  ;; `idx` is scratch for K + 32 int32 (the active inputs of a row, then the block's dense rows).
   (func (export "project")
     (param $x i32) (param $rows i32) (param $K i32) (param $wt i32) (param $N i32) (param $out i32)
     (param $idx i32) (param $sparseLimit i32)
-    (local $m i32) (local $k i32) (local $nnz i32) (local $xr i32) (local $or i32)
-    (local.set $m (i32.const 0))
-    (block $done
-      (loop $each
-        (br_if $done (i32.ge_u (local.get $m) (local.get $rows)))
-        (local.set $xr (i32.add (local.get $x) (i32.shl (i32.mul (local.get $m) (local.get $K)) (i32.const 2))))
-        (local.set $or (i32.add (local.get $out) (i32.shl (i32.mul (local.get $m) (local.get $N)) (i32.const 2))))
-        ;; gather the active inputs of this row
-        (local.set $nnz (i32.const 0))
-        (local.set $k (i32.const 0))
-        (block $gathered
-          (loop $gather
-            (br_if $gathered (i32.ge_u (local.get $k) (local.get $K)))
-            (if (f32.ne (f32.load (i32.add (local.get $xr) (i32.shl (local.get $k) (i32.const 2)))) (f32.const 0))
-              (then
-                (i32.store (i32.add (local.get $idx) (i32.shl (local.get $nnz) (i32.const 2))) (local.get $k))
-                (local.set $nnz (i32.add (local.get $nnz) (i32.const 1)))))
-            (local.set $k (i32.add (local.get $k) (i32.const 1)))
-            (br $gather)))
-        (if (i32.le_u (local.get $nnz) (local.get $sparseLimit))
-          (then (call $row_sparse (local.get $xr) (local.get $idx) (local.get $nnz) (local.get $wt) (local.get $N) (local.get $or)))
-          (else
-            ;; two dense rows in one pass over wt when the next row is dense too: each wt load serves both
-            (if (i32.and (i32.lt_u (i32.add (local.get $m) (i32.const 1)) (local.get $rows))
-                         (i32.gt_u (call $count_nz (i32.add (local.get $xr) (i32.shl (local.get $K) (i32.const 2))) (local.get $K))
-                                   (local.get $sparseLimit)))
-              (then
-                (call $pair_dense (local.get $xr) (local.get $K) (local.get $wt) (local.get $N) (local.get $or))
-                (local.set $m (i32.add (local.get $m) (i32.const 1))))
-              (else (call $row_dense (local.get $xr) (local.get $K) (local.get $wt) (local.get $N) (local.get $or))))))
-        (local.set $m (i32.add (local.get $m) (i32.const 1)))
-        (br $each))))
-
-  ;; Non-zeros among K floats at xr.
-  (func $count_nz (param $xr i32) (param $K i32) (result i32)
-    (local $k i32) (local $nnz i32)
-    (block $counted
-      (loop $count
-        (br_if $counted (i32.ge_u (local.get $k) (local.get $K)))
-        (if (f32.ne (f32.load (i32.add (local.get $xr) (i32.shl (local.get $k) (i32.const 2)))) (f32.const 0))
-          (then (local.set $nnz (i32.add (local.get $nnz) (i32.const 1)))))
-        (local.set $k (i32.add (local.get $k) (i32.const 1)))
-        (br $count)))
-    (local.get $nnz))
-
-  ;; One row, dense: 16 outputs at a time in four accumulators, then 4, then 1.
-  (func $row_dense (param $xr i32) (param $K i32) (param $wt i32) (param $N i32) (param $or i32)
-    (local $n i32) (local $k i32) (local $pw i32) (local $rowBytes i32) (local $xv v128)
-    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $cs f32)
-    (local.set $rowBytes (i32.shl (local.get $N) (i32.const 2)))
-    (block $end16
-      (loop $chunks16
-        (br_if $end16 (i32.gt_u (i32.add (local.get $n) (i32.const 16)) (local.get $N)))
-        (local.set $c0 (v128.const f32x4 0 0 0 0))
-        (local.set $c1 (v128.const f32x4 0 0 0 0))
-        (local.set $c2 (v128.const f32x4 0 0 0 0))
-        (local.set $c3 (v128.const f32x4 0 0 0 0))
-        (local.set $pw (i32.add (local.get $wt) (i32.shl (local.get $n) (i32.const 2))))
-        (local.set $k (i32.const 0))
-        (block $endk
-          (loop $ks
-            (br_if $endk (i32.ge_u (local.get $k) (local.get $K)))
-            (local.set $xv (v128.load32_splat (i32.add (local.get $xr) (i32.shl (local.get $k) (i32.const 2)))))
-            (local.set $c0 (f32x4.add (local.get $c0) (f32x4.mul (local.get $xv) (v128.load offset=0 (local.get $pw)))))
-            (local.set $c1 (f32x4.add (local.get $c1) (f32x4.mul (local.get $xv) (v128.load offset=16 (local.get $pw)))))
-            (local.set $c2 (f32x4.add (local.get $c2) (f32x4.mul (local.get $xv) (v128.load offset=32 (local.get $pw)))))
-            (local.set $c3 (f32x4.add (local.get $c3) (f32x4.mul (local.get $xv) (v128.load offset=48 (local.get $pw)))))
-            (local.set $pw (i32.add (local.get $pw) (local.get $rowBytes)))
-            (local.set $k (i32.add (local.get $k) (i32.const 1)))
-            (br $ks)))
-        (local.set $pw (i32.add (local.get $or) (i32.shl (local.get $n) (i32.const 2))))
-        (v128.store offset=0 (local.get $pw) (local.get $c0))
-        (v128.store offset=16 (local.get $pw) (local.get $c1))
-        (v128.store offset=32 (local.get $pw) (local.get $c2))
-        (v128.store offset=48 (local.get $pw) (local.get $c3))
-        (local.set $n (i32.add (local.get $n) (i32.const 16)))
-        (br $chunks16)))
-    (block $end4
-      (loop $chunks4
-        (br_if $end4 (i32.gt_u (i32.add (local.get $n) (i32.const 4)) (local.get $N)))
-        (local.set $c0 (v128.const f32x4 0 0 0 0))
-        (local.set $pw (i32.add (local.get $wt) (i32.shl (local.get $n) (i32.const 2))))
-        (local.set $k (i32.const 0))
-        (block $endk
-          (loop $ks
-            (br_if $endk (i32.ge_u (local.get $k) (local.get $K)))
-            (local.set $c0 (f32x4.add (local.get $c0)
-              (f32x4.mul (v128.load32_splat (i32.add (local.get $xr) (i32.shl (local.get $k) (i32.const 2))))
-                (v128.load (local.get $pw)))))
-            (local.set $pw (i32.add (local.get $pw) (local.get $rowBytes)))
-            (local.set $k (i32.add (local.get $k) (i32.const 1)))
-            (br $ks)))
-        (v128.store (i32.add (local.get $or) (i32.shl (local.get $n) (i32.const 2))) (local.get $c0))
-        (local.set $n (i32.add (local.get $n) (i32.const 4)))
-        (br $chunks4)))
-    (block $end1
-      (loop $chunks1
-        (br_if $end1 (i32.ge_u (local.get $n) (local.get $N)))
-        (local.set $cs (f32.const 0))
-        (local.set $pw (i32.add (local.get $wt) (i32.shl (local.get $n) (i32.const 2))))
-        (local.set $k (i32.const 0))
-        (block $endk
-          (loop $ks
-            (br_if $endk (i32.ge_u (local.get $k) (local.get $K)))
-            (local.set $cs (f32.add (local.get $cs)
-              (f32.mul (f32.load (i32.add (local.get $xr) (i32.shl (local.get $k) (i32.const 2))))
-                (f32.load (local.get $pw)))))
-            (local.set $pw (i32.add (local.get $pw) (local.get $rowBytes)))
-            (local.set $k (i32.add (local.get $k) (i32.const 1)))
-            (br $ks)))
-        (f32.store (i32.add (local.get $or) (i32.shl (local.get $n) (i32.const 2))) (local.get $cs))
-        (local.set $n (i32.add (local.get $n) (i32.const 1)))
-        (br $chunks1)))
-  )
-
-  ;; Rows xr and xr+K, dense, into or and or+N: 8 outputs of each row at a time (8 accumulators, each
-  ;; wt load used twice), the remainder through $row_dense's narrower loops, row by row.
-  (func $pair_dense (param $xr i32) (param $K i32) (param $wt i32) (param $N i32) (param $or i32)
-    (local $n i32) (local $k i32) (local $pw i32) (local $px i32) (local $rowBytes i32) (local $xBytes i32)
-    (local $xa v128) (local $xb v128) (local $w0 v128) (local $w1 v128)
-    (local $a0 v128) (local $a1 v128) (local $b0 v128) (local $b1 v128)
-    (local.set $rowBytes (i32.shl (local.get $N) (i32.const 2)))
+    (local $m0 i32) (local $mb i32) (local $m i32) (local $k i32) (local $nnz i32) (local $xr i32) (local $or i32)
+    (local $dense i32) (local $nd i32) (local $last i32) (local $n i32) (local $q i32)
+    (local $xBytes i32) (local $rowBytes i32) (local $ra i32) (local $rb i32) (local $rc i32) (local $rd i32)
+    (local.set $dense (i32.add (local.get $idx) (i32.shl (local.get $K) (i32.const 2))))
     (local.set $xBytes (i32.shl (local.get $K) (i32.const 2)))
-    (block $end8
-      (loop $chunks8
-        (br_if $end8 (i32.gt_u (i32.add (local.get $n) (i32.const 8)) (local.get $N)))
-        (local.set $a0 (v128.const f32x4 0 0 0 0))
-        (local.set $a1 (v128.const f32x4 0 0 0 0))
-        (local.set $b0 (v128.const f32x4 0 0 0 0))
-        (local.set $b1 (v128.const f32x4 0 0 0 0))
-        (local.set $pw (i32.add (local.get $wt) (i32.shl (local.get $n) (i32.const 2))))
-        (local.set $px (local.get $xr))
-        (local.set $k (local.get $K))
-        (block $endk
-          (loop $ks
-            (br_if $endk (i32.eqz (local.get $k)))
-            (local.set $w0 (v128.load offset=0 (local.get $pw)))
-            (local.set $w1 (v128.load offset=16 (local.get $pw)))
-            (local.set $xa (v128.load32_splat (local.get $px)))
-            (local.set $xb (v128.load32_splat (i32.add (local.get $px) (local.get $xBytes))))
-            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $xa) (local.get $w0))))
-            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $xa) (local.get $w1))))
-            (local.set $b0 (f32x4.add (local.get $b0) (f32x4.mul (local.get $xb) (local.get $w0))))
-            (local.set $b1 (f32x4.add (local.get $b1) (f32x4.mul (local.get $xb) (local.get $w1))))
-            (local.set $pw (i32.add (local.get $pw) (local.get $rowBytes)))
-            (local.set $px (i32.add (local.get $px) (i32.const 4)))
-            (local.set $k (i32.sub (local.get $k) (i32.const 1)))
-            (br $ks)))
-        (local.set $pw (i32.add (local.get $or) (i32.shl (local.get $n) (i32.const 2))))
-        (v128.store offset=0 (local.get $pw) (local.get $a0))
-        (v128.store offset=16 (local.get $pw) (local.get $a1))
+    (local.set $rowBytes (i32.shl (local.get $N) (i32.const 2)))
+    (block $done
+      (loop $blocks
+        (br_if $done (i32.ge_u (local.get $m0) (local.get $rows)))
+        (local.set $mb (i32.sub (local.get $rows) (local.get $m0)))
+        (if (i32.gt_u (local.get $mb) (i32.const 32)) (then (local.set $mb (i32.const 32))))
+        ;; sparse rows now, dense rows listed
+        (local.set $nd (i32.const 0))
+        (local.set $m (local.get $m0))
+        (block $listed
+          (loop $each
+            (br_if $listed (i32.ge_u (local.get $m) (i32.add (local.get $m0) (local.get $mb))))
+            (local.set $xr (i32.add (local.get $x) (i32.mul (local.get $m) (local.get $xBytes))))
+            (local.set $nnz (i32.const 0))
+            (local.set $k (i32.const 0))
+            (block $gathered
+              (loop $gather
+                (br_if $gathered (i32.ge_u (local.get $k) (local.get $K)))
+                (if (f32.ne (f32.load (i32.add (local.get $xr) (i32.shl (local.get $k) (i32.const 2)))) (f32.const 0))
+                  (then
+                    (i32.store (i32.add (local.get $idx) (i32.shl (local.get $nnz) (i32.const 2))) (local.get $k))
+                    (local.set $nnz (i32.add (local.get $nnz) (i32.const 1)))))
+                (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                (br $gather)))
+            (if (i32.le_u (local.get $nnz) (local.get $sparseLimit))
+              (then
+                (call $row_sparse (local.get $xr) (local.get $idx) (local.get $nnz) (local.get $wt) (local.get $N)
+                  (i32.add (local.get $out) (i32.mul (local.get $m) (local.get $rowBytes)))))
+              (else
+                (i32.store (i32.add (local.get $dense) (i32.shl (local.get $nd) (i32.const 2))) (local.get $m))
+                (local.set $nd (i32.add (local.get $nd) (i32.const 1)))))
+            (local.set $m (i32.add (local.get $m) (i32.const 1)))
+            (br $each)))
+        (if (local.get $nd)
+          (then
+            (local.set $last (i32.sub (local.get $nd) (i32.const 1)))
+            (local.set $n (i32.const 0))
+            (block $cols
+              (loop $chunk
+                (br_if $cols (i32.gt_u (i32.add (local.get $n) (i32.const 8)) (local.get $N)))
+                (local.set $q (i32.const 0))
+                (block $quads
+                  (loop $quad
+                    (br_if $quads (i32.ge_u (local.get $q) (local.get $nd)))
+                    ;; four rows; past the end, the last row again (same values to the same place)
+                    (local.set $ra (call $listed_row (local.get $dense) (local.get $q) (local.get $last)))
+                    (local.set $rb (call $listed_row (local.get $dense) (i32.add (local.get $q) (i32.const 1)) (local.get $last)))
+                    (local.set $rc (call $listed_row (local.get $dense) (i32.add (local.get $q) (i32.const 2)) (local.get $last)))
+                    (local.set $rd (call $listed_row (local.get $dense) (i32.add (local.get $q) (i32.const 3)) (local.get $last)))
+                    (call $quad8
+                      (i32.add (local.get $x) (i32.mul (local.get $ra) (local.get $xBytes)))
+                      (i32.add (local.get $x) (i32.mul (local.get $rb) (local.get $xBytes)))
+                      (i32.add (local.get $x) (i32.mul (local.get $rc) (local.get $xBytes)))
+                      (i32.add (local.get $x) (i32.mul (local.get $rd) (local.get $xBytes)))
+                      (local.get $K)
+                      (i32.add (local.get $wt) (i32.shl (local.get $n) (i32.const 2)))
+                      (local.get $rowBytes)
+                      (i32.add (local.get $out) (i32.add (i32.mul (local.get $ra) (local.get $rowBytes)) (i32.shl (local.get $n) (i32.const 2))))
+                      (i32.add (local.get $out) (i32.add (i32.mul (local.get $rb) (local.get $rowBytes)) (i32.shl (local.get $n) (i32.const 2))))
+                      (i32.add (local.get $out) (i32.add (i32.mul (local.get $rc) (local.get $rowBytes)) (i32.shl (local.get $n) (i32.const 2))))
+                      (i32.add (local.get $out) (i32.add (i32.mul (local.get $rd) (local.get $rowBytes)) (i32.shl (local.get $n) (i32.const 2)))))
+                    (local.set $q (i32.add (local.get $q) (i32.const 4)))
+                    (br $quad)))
+                (local.set $n (i32.add (local.get $n) (i32.const 8)))
+                (br $chunk)))
+            ;; the last N mod 8 outputs, row by row
+            (if (i32.lt_u (local.get $n) (local.get $N))
+              (then
+                (local.set $q (i32.const 0))
+                (block $tails
+                  (loop $tail
+                    (br_if $tails (i32.ge_u (local.get $q) (local.get $nd)))
+                    (local.set $ra (call $listed_row (local.get $dense) (local.get $q) (local.get $last)))
+                    (call $tail_dense (i32.add (local.get $x) (i32.mul (local.get $ra) (local.get $xBytes)))
+                      (local.get $K) (local.get $wt) (local.get $N)
+                      (i32.add (local.get $out) (i32.mul (local.get $ra) (local.get $rowBytes))) (local.get $n))
+                    (local.set $q (i32.add (local.get $q) (i32.const 1)))
+                    (br $tail)))))))
+        (local.set $m0 (i32.add (local.get $m0) (i32.const 32)))
+        (br $blocks))))
+
+  ;; The q-th listed row, or the last one past the end.
+  (func $listed_row (param $dense i32) (param $q i32) (param $last i32) (result i32)
+    (i32.load (i32.add (local.get $dense)
+      (i32.shl (select (local.get $q) (local.get $last) (i32.le_u (local.get $q) (local.get $last))) (i32.const 2)))))
+
+  ;; Outputs pw's 8 columns for four rows xa..xd into oa..od: 8 accumulators, each wt load used 4 times.
+  (func $quad8
+    (param $xa i32) (param $xb i32) (param $xc i32) (param $xd i32) (param $K i32) (param $pw i32) (param $rowBytes i32)
+    (param $oa i32) (param $ob i32) (param $oc i32) (param $od i32)
+    (local $o i32) (local $end i32) (local $w0 v128) (local $w1 v128) (local $s v128)
+    (local $a0 v128) (local $a1 v128) (local $b0 v128) (local $b1 v128)
+    (local $c0 v128) (local $c1 v128) (local $d0 v128) (local $d1 v128)
+    (local.set $end (i32.shl (local.get $K) (i32.const 2)))
+    (block $endk
+      (loop $ks
+        (br_if $endk (i32.ge_u (local.get $o) (local.get $end)))
+        (local.set $w0 (v128.load offset=0 (local.get $pw)))
+        (local.set $w1 (v128.load offset=16 (local.get $pw)))
+        (local.set $s (v128.load32_splat (i32.add (local.get $xa) (local.get $o))))
+        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $s) (local.get $w0))))
+        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $s) (local.get $w1))))
+        (local.set $s (v128.load32_splat (i32.add (local.get $xb) (local.get $o))))
+        (local.set $b0 (f32x4.add (local.get $b0) (f32x4.mul (local.get $s) (local.get $w0))))
+        (local.set $b1 (f32x4.add (local.get $b1) (f32x4.mul (local.get $s) (local.get $w1))))
+        (local.set $s (v128.load32_splat (i32.add (local.get $xc) (local.get $o))))
+        (local.set $c0 (f32x4.add (local.get $c0) (f32x4.mul (local.get $s) (local.get $w0))))
+        (local.set $c1 (f32x4.add (local.get $c1) (f32x4.mul (local.get $s) (local.get $w1))))
+        (local.set $s (v128.load32_splat (i32.add (local.get $xd) (local.get $o))))
+        (local.set $d0 (f32x4.add (local.get $d0) (f32x4.mul (local.get $s) (local.get $w0))))
+        (local.set $d1 (f32x4.add (local.get $d1) (f32x4.mul (local.get $s) (local.get $w1))))
         (local.set $pw (i32.add (local.get $pw) (local.get $rowBytes)))
-        (v128.store offset=0 (local.get $pw) (local.get $b0))
-        (v128.store offset=16 (local.get $pw) (local.get $b1))
-        (local.set $n (i32.add (local.get $n) (i32.const 8)))
-        (br $chunks8)))
-    (if (i32.lt_u (local.get $n) (local.get $N))
-      (then
-        (call $tail_dense (local.get $xr) (local.get $K) (local.get $wt) (local.get $N) (local.get $or) (local.get $n))
-        (call $tail_dense (i32.add (local.get $xr) (local.get $xBytes)) (local.get $K) (local.get $wt)
-          (local.get $N) (i32.add (local.get $or) (local.get $rowBytes)) (local.get $n)))))
+        (local.set $o (i32.add (local.get $o) (i32.const 4)))
+        (br $ks)))
+    (v128.store offset=0 (local.get $oa) (local.get $a0))
+    (v128.store offset=16 (local.get $oa) (local.get $a1))
+    (v128.store offset=0 (local.get $ob) (local.get $b0))
+    (v128.store offset=16 (local.get $ob) (local.get $b1))
+    (v128.store offset=0 (local.get $oc) (local.get $c0))
+    (v128.store offset=16 (local.get $oc) (local.get $c1))
+    (v128.store offset=0 (local.get $od) (local.get $d0))
+    (v128.store offset=16 (local.get $od) (local.get $d1)))
 
   ;; Outputs n0..N of one dense row, one at a time.
   (func $tail_dense (param $xr i32) (param $K i32) (param $wt i32) (param $N i32) (param $or i32) (param $n i32)
