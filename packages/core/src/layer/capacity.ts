@@ -19,11 +19,16 @@ type NodeOs = { totalmem(): number }
 type MaybeNode = { process?: { getBuiltinModule?: (id: string) => unknown } }
 type MaybeBrowser = { navigator?: { deviceMemory?: number } }
 
+let totalMemory: number | undefined
+
 /** Three quarters of physical memory in Node; in a browser, what navigator.deviceMemory admits (≥ 2 GiB). */
 export function memoryBudget(): number {
   if (budgetOverride !== undefined) return budgetOverride
-  const os = (globalThis as MaybeNode).process?.getBuiltinModule?.('node:os') as NodeOs | undefined
-  if (os) return Math.floor(os.totalmem() * 0.75)
+  // Read once: os.totalmem() is a system call, and every run() asks (half of a small run's time).
+  totalMemory ??= (
+    (globalThis as MaybeNode).process?.getBuiltinModule?.('node:os') as NodeOs | undefined
+  )?.totalmem()
+  if (totalMemory !== undefined) return Math.floor(totalMemory * 0.75)
   const gib = (globalThis as MaybeBrowser).navigator?.deviceMemory ?? 4
   return Math.max(2, gib / 2) * 2 ** 30
 }
