@@ -22,12 +22,15 @@ export const wasmSimdDeclaration = {
   // Above the onnxruntime backends on a CPU: no runtime, no per-call session cost.
   priority: 20,
   /**
-   * Measured on the 2-core AMD EPYC these figures come from (benchmarks/src/bench-wasm.ts, one
-   * thread, the caller's arrays): sequence = ff-1e5 run(), step = step-1e3 through layer.step.
+   * Measured here (2-core AMD EPYC, Node 20; benchmarks/src/bench-wasm.ts and a run()/step() of a
+   * 4-neuron layer), on a shared machine whose load ran 3–20, so conservative: sequence = ff-1e5
+   * run() on the caller's arrays (7.6e8 at load 3.6), a tiny run() 1.4e-5 s (load 20), dense x·Wᵀ
+   * 4.8e9 flop/s (weighted-1024, load 16; spike input runs ~8× that, event-driven); step = step-1e3
+   * through layer.step, 3.05 µs at load 3.6, of which the kernel (2.9e9 neuron-steps/s) is 0.35 µs.
    */
   costs: {
-    sequence: { callSeconds: 2e-6, neuronStepsPerSecond: 1.5e9, flopsPerSecond: 2e10 },
-    step: { callSeconds: 1e-6, neuronStepsPerSecond: 1e9 },
+    sequence: { callSeconds: 1.4e-5, neuronStepsPerSecond: 7.6e8, flopsPerSecond: 4.8e9 },
+    step: { callSeconds: 2.7e-6, neuronStepsPerSecond: 2.9e9, flopsPerSecond: 4.8e9 },
   } satisfies BackendCost,
   async probe(): Promise<Availability> {
     if (typeof WebAssembly !== 'object') return { ok: false, reason: 'this runtime has no WebAssembly' }
