@@ -8,6 +8,7 @@ export default defineConfig({
     'src/bench-web.ts',
     'src/bench-wasm.ts',
     'src/bench-norse.ts',
+    'src/bench-wasm-web.ts',
   ],
   format: ['esm'],
   sourcemap: true,
