@@ -1,13 +1,15 @@
 /**
- * The js backend on the anchor workloads, beside the C limit measured in the same run.
+ * The js backend on the anchor workloads, beside the three C references measured in the same run (ratios to the best).
  *   pnpm bench:js [workload ...]      e.g. pnpm bench:js ff-1e5 step-1e3
  */
 
 import {
+  bestCFigure,
+  describeCReferences,
   findWorkload,
   makeWorkload,
   measure,
-  measureCLimit,
+  measureCReferences,
   neuronSteps,
   norseFigures,
   WORKLOADS,
@@ -41,11 +43,8 @@ async function bench(w: Workload): Promise<string> {
     const rate = neuronSteps(w) / timing.median
     let limit = ''
     if (!w.weighted) {
-      const c = measureCLimit(w.steps, w.neurons, { threads: 2, repetitions: 5 })
-      limit =
-        'reason' in c
-          ? `   C limit: not measured (${c.reason})`
-          : `   C limit 1 thread ${format(c.byThreads[0] as number)} → ratio ${(rate / (c.byThreads[0] as number)).toFixed(3)}; 2 threads ${format(c.byThreads[1] ?? Number.NaN)}`
+      const c = measureCReferences(w.steps, w.neurons, { threads: 2, repetitions: 5 })
+      limit = `   ${describeCReferences(c)} → ratio to best ${(rate / bestCFigure(c)).toFixed(3)}`
     }
     const norse = norseFigures(w).find((f) => f.device === 'cpu' && f.threads === 2)
     return (

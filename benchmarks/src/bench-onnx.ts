@@ -7,7 +7,7 @@
  *   pnpm bench:onnx [N ...] [--threads K]        e.g. pnpm bench:onnx 1000 --threads 1
  */
 import { loadavg } from 'node:os'
-import { measure, measureCLimit } from '@leaky/bench'
+import { bestCFigure, measure, measureCReferences } from '@leaky/bench'
 import { mulberry32, resolveSpec } from '@leaky/core'
 import { type LayerModelOptions, layerModel, SEQUENCE_IO, STEP_IO } from '@leaky/onnx'
 import * as ort from 'onnxruntime-node'
@@ -73,19 +73,22 @@ console.log(
   `onnxruntime-node ${ort.env.versions.node ?? ''} CPU, intraOpNumThreads ${threads}; feed-forward LI, T = ${T}, Norse defaults`,
 )
 console.log(
-  'neuron-steps/s (median, best); ratio = median / best C limit (1 or 2 threads) measured in this run\n',
+  'neuron-steps/s (median, best); ratio = median / the best C reference (li_roofline, time-blocked, memcpy; 1 or 2 threads) measured in this run\n',
 )
-const rows: string[][] = [['graph', 'N', 'median', 'best', 'ratio to C limit']]
+const rows: string[][] = [['graph', 'N', 'median', 'best', 'ratio to best C']]
 for (const N of Ns) {
-  const c = measureCLimit(T, N, { threads: 2, repetitions: 5 })
-  const limit = 'reason' in c ? Number.NaN : Math.max(...c.byThreads)
-  rows.push([
-    `C limit (li_roofline.c)${'reason' in c ? `: ${c.reason}` : ''}`,
-    String(N),
-    'reason' in c ? '—' : c.byThreads.map(format).join(' / '),
-    `(1t / 2t; load ${loadavg()[0]?.toFixed(2)})`,
-    '1.000',
-  ])
+  const c = measureCReferences(T, N, { threads: 2, repetitions: 5 })
+  const limit = bestCFigure(c)
+  if ('reason' in c) rows.push([`C references: ${c.reason}`, String(N), '—', '', ''])
+  else
+    for (const r of c.references)
+      rows.push([
+        `C ${r.name}.c${r.name === c.best.name ? ' (best)' : ''}`,
+        String(N),
+        r.byThreads.map(format).join(' / '),
+        `(1t / 2t; load ${loadavg()[0]?.toFixed(2)})`,
+        (r.best / limit).toFixed(3),
+      ])
   for (const g of GRAPHS) {
     try {
       const r = await rate(N, g.options)

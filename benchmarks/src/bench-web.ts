@@ -1,7 +1,7 @@
 /**
  * @leaky/backend-web: a feed-forward LI layer, T = 1000, N = 1e5, Norse defaults, one layer.run per
  * repetition — web-wasm in Node and in headless Chromium (cross-origin isolated, so wasm may use
- * threads), with the ratio to the C limit (li_roofline.c) measured in the same run; web-webgpu in
+ * threads), with the ratio to the best C reference measured in the same run; web-webgpu in
  * Chromium too, which on SwiftShader (no GPU) is a correctness run, not a speed figure.
  * Not a test: figures for the issue and the docs.
  *
@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { webWasmBackend } from '@leaky/backend-web'
 import { ortDistDir } from '@leaky/backend-web/vite'
-import { measure, measureCLimit } from '@leaky/bench'
+import { bestCFigure, describeCReferences, measure, measureCReferences } from '@leaky/bench'
 import { openChromium } from '@leaky/chromium'
 import { mulberry32 } from '@leaky/core'
 import { build } from 'esbuild'
@@ -23,13 +23,11 @@ const T = 1000
 const N = Number(process.argv[2] ?? 1e5)
 const format = (x: number) => x.toExponential(2)
 
-const c = measureCLimit(T, N, { threads: 2, repetitions: 5 })
-const limit = 'reason' in c ? Number.NaN : Math.max(...c.byThreads)
-console.log(
-  `C limit (li_roofline.c) T=${T} N=${N}: ${'reason' in c ? c.reason : c.byThreads.map(format).join(' / ')} neuron-steps/s (1 / 2 threads)`,
-)
+const c = measureCReferences(T, N, { threads: 2, repetitions: 5 })
+const limit = bestCFigure(c)
+console.log(`T=${T} N=${N}: ${describeCReferences(c)}`)
 
-const rows: string[][] = [['where', 'backend', 'median neuron-steps/s', 'best', 'ratio to C limit (median)']]
+const rows: string[][] = [['where', 'backend', 'median neuron-steps/s', 'best', 'ratio to best C (median)']]
 
 // Node: onnxruntime-web's Node build.
 {

@@ -10,6 +10,7 @@ import { UsageError } from './usage.js'
 const BACKEND_PACKAGES: readonly string[] = [
   '@leaky/backend-node', // node-cpu, node-webgpu, node-cuda
   '@leaky/backend-web', // web-wasm (web-webgpu needs a browser: listed with its reason)
+  '@leaky/wasm-simd', // wasm-simd: leaky's own fused WebAssembly SIMD kernels
 ]
 
 /**

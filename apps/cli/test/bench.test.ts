@@ -8,7 +8,12 @@ const out = mkdtempSync(join(tmpdir(), 'leaky-bench-'))
 
 interface Report {
   machine: { host: string }
-  cLimit: { workload: string; neuronStepsPerSecond: number | null }[]
+  cLimit: {
+    workload: string
+    neuronStepsPerSecond: number | null
+    best: string | null
+    references: { name: string; neuronStepsPerSecond: number }[]
+  }[]
   results: {
     workload: string
     backend: string
@@ -48,6 +53,15 @@ describe('leaky bench', () => {
       ['ff-1e3', 'js'],
     ])
     const cMeasured = report.cLimit.every((c) => c.neuronStepsPerSecond !== null)
+    // Three C references ran beside each workload; the yardstick is the fastest of them.
+    if (cMeasured)
+      for (const c of report.cLimit) {
+        expect(c.references.map((x) => x.name)).toEqual(['li_roofline', 'li_time_blocked', 'li_memcpy'])
+        const fastest = c.references.reduce((a, x) =>
+          x.neuronStepsPerSecond > a.neuronStepsPerSecond ? x : a,
+        )
+        expect([c.best, c.neuronStepsPerSecond]).toEqual([fastest.name, fastest.neuronStepsPerSecond])
+      }
     for (const row of report.results) {
       expect(row.correct).toBe(true)
       expect(row.error).toBeLessThanOrEqual(1e-5)

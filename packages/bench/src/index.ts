@@ -1,4 +1,16 @@
-export { type CLimit, type CLimitProbe, compileCLimit, measureCLimit } from './c-limit.js'
+export {
+  bestCFigure,
+  C_REFERENCES,
+  type CLimit,
+  type CLimitProbe,
+  type CReference,
+  type CReferenceName,
+  type CReferences,
+  compileCLimit,
+  describeCReferences,
+  measureCLimit,
+  measureCReferences,
+} from './c-limit.js'
 export { NORSE_MACHINE, type NorseFigure, norseFigures } from './norse.js'
 export { type MeasureOptions, measure, type Timing } from './timing.js'
 export { findWorkload, inputShape, makeWorkload, neuronSteps, WORKLOADS, type Workload } from './workloads.js'

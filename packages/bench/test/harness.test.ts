@@ -1,6 +1,6 @@
 import { jsBackend } from '@leaky/core'
 import { describe, expect, it } from 'vitest'
-import { compileCLimit, measureCLimit } from '../src/c-limit.js'
+import { C_REFERENCES, compileCLimit, measureCLimit, measureCReferences } from '../src/c-limit.js'
 import { norseFigures } from '../src/norse.js'
 import { measure } from '../src/timing.js'
 import { inputShape, makeWorkload, neuronSteps, WORKLOADS } from '../src/workloads.js'
@@ -39,5 +39,18 @@ describe('benchmark harness', () => {
     const limit = measureCLimit(10, 1000, { threads: 1, repetitions: 1 })
     if (probe.ok) expect('byThreads' in limit && (limit.byThreads[0] ?? 0) > 0).toBe(true)
     else expect('reason' in limit && limit.reason.length > 0).toBe(true)
+  })
+  it('measures the three C references in one run and names the best', () => {
+    const refs = measureCReferences(10, 1000, { threads: 1, repetitions: 1 })
+    if (!compileCLimit().ok) {
+      expect('reason' in refs && refs.reason.length > 0).toBe(true)
+      return
+    }
+    if ('reason' in refs) throw new Error(refs.reason)
+    expect(refs.references.map((r) => r.name)).toEqual([...C_REFERENCES])
+    for (const r of refs.references) expect(r.best).toBeGreaterThan(0)
+    const fastest = Math.max(...refs.references.map((r) => r.best))
+    expect(refs.best.neuronStepsPerSecond).toBe(fastest)
+    expect(refs.references.find((r) => r.name === refs.best.name)?.best).toBe(fastest)
   })
 })

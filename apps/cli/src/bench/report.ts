@@ -23,8 +23,15 @@ export type BenchWorkloadInfo = Pick<
 
 export interface CLimitRow {
   readonly workload: string
-  /** null when there is no meaningful C limit for the workload (reason says why). */
+  /** The best C reference's figure; null when there is no meaningful C limit (note says why). */
   readonly neuronStepsPerSecond: number | null
+  /** Which C reference was best (li_roofline, li_time_blocked, li_memcpy). */
+  readonly best: string | null
+  readonly references: readonly {
+    readonly name: string
+    readonly neuronStepsPerSecond: number
+    readonly threads: number
+  }[]
   readonly note: string
 }
 
@@ -36,6 +43,7 @@ export interface ResultRow {
   readonly error: number
   /** null when the backend was wrong (a wrong answer has no speed) or failed. */
   readonly neuronStepsPerSecond: number | null
+  /** To the best C reference measured in the same run. */
   readonly ratioToCLimit: number | null
   /** Per run() call over the workload, or per step() for step latency. */
   readonly secondsMedian: number | null
@@ -94,7 +102,7 @@ export function tableRows(report: BenchReport): { header: string[]; rows: string
     'correct',
     'error',
     'neuron-steps/s',
-    '× C limit',
+    '× best C',
     'median',
     'min – max',
     'Norse CPU 2 thr*',
@@ -166,7 +174,7 @@ export function toSvg(report: BenchReport): string {
         color: PALETTE[backends.indexOf(r.backend) % PALETTE.length] as string,
       })
     const c = report.cLimit.find((x) => x.workload === w.name)?.neuronStepsPerSecond
-    if (c) bars.push({ label: 'C limit', value: c, color: '#333333' })
+    if (c) bars.push({ label: 'best C', value: c, color: '#333333' })
     const n = report.norse.figures.find((f) => f.workload === w.name && f.device === 'cpu' && f.threads === 2)
     if (n) bars.push({ label: 'Norse CPU 2 thr*', value: n.neuronStepsPerSecond, color: '#bbbbbb' })
     return { title: `${w.name}${w.scaled ? ' (quick)' : ''}`, bars }
@@ -211,7 +219,7 @@ export function toSvg(report: BenchReport): string {
     `<text x="8" y="18" font-size="13" font-weight="bold">${escapeXml(`leaky bench — ${m.host}, ${m.date}${report.quick ? ' (--quick)' : ''}: neuron-steps per second (log scale)`)}</text>`,
     ...axis,
     ...parts,
-    `<text x="8" y="${y + 32}" fill="#666">${escapeXml(`* ${report.norse.note}. C limit: li_roofline.c on this machine, same run.`)}</text>`,
+    `<text x="8" y="${y + 32}" fill="#666">${escapeXml(`* ${report.norse.note}. C limit: the best of three C references on this machine, same run.`)}</text>`,
     '</svg>',
     '',
   ].join('\n')

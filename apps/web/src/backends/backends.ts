@@ -23,6 +23,14 @@ const PACKAGES: readonly BackendPackage[] = [
       web.configureWasmPaths(new URL(`${import.meta.env.BASE_URL}ort/`, window.location.href))
     },
   },
+  {
+    // leaky's own fused WebAssembly SIMD kernels: a small inline module, no runtime to fetch.
+    name: '@leaky/wasm-simd',
+    backends: ['wasm-simd'],
+    async load() {
+      await import('@leaky/wasm-simd')
+    },
+  },
 ]
 
 /** Why a package could not be loaded, by package name; loads are tried once. */

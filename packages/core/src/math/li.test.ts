@@ -6,6 +6,7 @@ import { resolveSpec } from '../layer/spec.js'
 import type { LeakyWarning } from '../parameters/parameters.js'
 import { BIO_DEFAULTS, NORSE_DEFAULTS } from '../parameters/parameters.js'
 import { tensor } from '../tensor/tensor.js'
+import { project } from './integrate.js'
 import { initialState, liFeedForwardStep, liStep, simulate } from './li.js'
 
 const golden = loadGoldenFiles()
@@ -78,5 +79,26 @@ describe('parameters and warnings', () => {
     expect(() => simulate(spec, tensor(new Float32Array(8), [2, 4]))).toThrow(
       /\[T, \.\.\.batch, 3\], got \[2, 4\]/,
     )
+  })
+})
+
+describe('x·Wᵀ with spikes as events', () => {
+  it('rows with few active inputs sum only those, and give what the full sum gives', () => {
+    const [rows, inputs, outputs] = [6, 30, 7]
+    const weights = Float32Array.from({ length: outputs * inputs }, (_, k) => Math.sin(k) * 0.5)
+    // Rows 0–2 sparse (≤ a third active), rows 3–5 dense; row 2 all zero, row 1 with a NaN.
+    const x = new Float32Array(rows * inputs)
+    x.set([1, 0, 0, 0, 1], 0)
+    x[inputs + 7] = Number.NaN
+    for (let k = 3 * inputs; k < rows * inputs; k++) x[k] = (k % 5) - 2
+    const into = new Float32Array(rows * outputs)
+    project(x, rows, inputs, weights, outputs, into)
+    for (let r = 0; r < rows; r++)
+      for (let o = 0; o < outputs; o++) {
+        let full = 0
+        for (let k = 0; k < inputs; k++)
+          full += (x[r * inputs + k] as number) * (weights[o * inputs + k] as number)
+        expect(into[r * outputs + o]).toBe(Math.fround(full))
+      }
   })
 })

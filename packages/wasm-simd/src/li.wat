@@ -1,0 +1,515 @@
+;; leaky's LI layer in WebAssembly SIMD128: the fused update over time and x·Wᵀ.
+;;
+;; The update is Norse's forward Euler step in Norse's order, one IEEE float32 operation at a time
+;; (f32x4 add/sub/mul, never a fused multiply-add), so every lane rounds exactly as the js backend's
+;; Math.fround chain does and the results are bit-identical:
+;;
+;;     j = i + x;  v = v + a·((vLeak − v) + j);  i = j − b·j;  out = v
+;;
+;; Time-blocked: a chunk of 16 neurons (four vectors) keeps v and i in registers for TILE time steps,
+;; so a neuron-step moves only the 8 bytes it must (read x, write v). x and out are [steps, ·] with rows
+;; `stride` floats apart, so a caller can hand in a tile of a larger sequence. The state is read from
+;; vIn/iIn and the final state written to vOut/iOut (they may be the same arrays).
+;;
+;; build-wasm.mjs compiles this file twice: with a shared memory (threads: Node, cross-origin-isolated
+;; pages) and with a plain one; the line marked MEMORY is the only difference.
+(module
+  (import "env" "memory" (memory 1 65536)) ;; MEMORY
+
+  ;; Time steps a chunk walks with its state in registers.
+  (global $TILE i32 (i32.const 8))
+
+  ;; Scalar parameters (a = dt·tauMemInv, b = dt·tauSynInv, vl = vLeak), `count` neurons.
+  (func (export "li_scalar")
+    (param $x i32) (param $out i32) (param $stride i32)
+    (param $vIn i32) (param $iIn i32) (param $vOut i32) (param $iOut i32)
+    (param $count i32) (param $steps i32)
+    (param $a f32) (param $b f32) (param $vl f32)
+    (local $A v128) (local $B v128) (local $VL v128)
+    (local $t0 i32) (local $tb i32) (local $n i32) (local $s i32)
+    (local $px i32) (local $po i32) (local $row i32)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local $i0 v128) (local $i1 v128) (local $i2 v128) (local $i3 v128)
+    (local $j v128) (local $vs f32) (local $is f32) (local $js f32)
+    (local.set $A (f32x4.splat (local.get $a)))
+    (local.set $B (f32x4.splat (local.get $b)))
+    (local.set $VL (f32x4.splat (local.get $vl)))
+    (local.set $row (i32.shl (local.get $stride) (i32.const 2)))
+    (block $done
+      (loop $tiles
+        (br_if $done (i32.ge_u (local.get $t0) (local.get $steps)))
+        (local.set $tb (i32.sub (local.get $steps) (local.get $t0)))
+        (if (i32.gt_u (local.get $tb) (global.get $TILE)) (then (local.set $tb (global.get $TILE))))
+        ;; chunks of 16 neurons
+        (local.set $n (i32.const 0))
+        (block $end16
+          (loop $chunks16
+            (br_if $end16 (i32.gt_u (i32.add (local.get $n) (i32.const 16)) (local.get $count)))
+            (local.set $px (i32.add (local.get $vIn) (i32.shl (local.get $n) (i32.const 2))))
+            (local.set $v0 (v128.load offset=0 (local.get $px)))
+            (local.set $v1 (v128.load offset=16 (local.get $px)))
+            (local.set $v2 (v128.load offset=32 (local.get $px)))
+            (local.set $v3 (v128.load offset=48 (local.get $px)))
+            (local.set $px (i32.add (local.get $iIn) (i32.shl (local.get $n) (i32.const 2))))
+            (local.set $i0 (v128.load offset=0 (local.get $px)))
+            (local.set $i1 (v128.load offset=16 (local.get $px)))
+            (local.set $i2 (v128.load offset=32 (local.get $px)))
+            (local.set $i3 (v128.load offset=48 (local.get $px)))
+            (local.set $px (i32.add (local.get $x)
+              (i32.shl (i32.add (i32.mul (local.get $t0) (local.get $stride)) (local.get $n)) (i32.const 2))))
+            (local.set $po (i32.add (local.get $out)
+              (i32.shl (i32.add (i32.mul (local.get $t0) (local.get $stride)) (local.get $n)) (i32.const 2))))
+            (local.set $s (local.get $tb))
+            (loop $walk16
+              (local.set $j (f32x4.add (local.get $i0) (v128.load offset=0 (local.get $px))))
+              (local.set $v0 (f32x4.add (local.get $v0) (f32x4.mul (local.get $A)
+                (f32x4.add (f32x4.sub (local.get $VL) (local.get $v0)) (local.get $j)))))
+              (local.set $i0 (f32x4.sub (local.get $j) (f32x4.mul (local.get $B) (local.get $j))))
+              (v128.store offset=0 (local.get $po) (local.get $v0))
+              (local.set $j (f32x4.add (local.get $i1) (v128.load offset=16 (local.get $px))))
+              (local.set $v1 (f32x4.add (local.get $v1) (f32x4.mul (local.get $A)
+                (f32x4.add (f32x4.sub (local.get $VL) (local.get $v1)) (local.get $j)))))
+              (local.set $i1 (f32x4.sub (local.get $j) (f32x4.mul (local.get $B) (local.get $j))))
+              (v128.store offset=16 (local.get $po) (local.get $v1))
+              (local.set $j (f32x4.add (local.get $i2) (v128.load offset=32 (local.get $px))))
+              (local.set $v2 (f32x4.add (local.get $v2) (f32x4.mul (local.get $A)
+                (f32x4.add (f32x4.sub (local.get $VL) (local.get $v2)) (local.get $j)))))
+              (local.set $i2 (f32x4.sub (local.get $j) (f32x4.mul (local.get $B) (local.get $j))))
+              (v128.store offset=32 (local.get $po) (local.get $v2))
+              (local.set $j (f32x4.add (local.get $i3) (v128.load offset=48 (local.get $px))))
+              (local.set $v3 (f32x4.add (local.get $v3) (f32x4.mul (local.get $A)
+                (f32x4.add (f32x4.sub (local.get $VL) (local.get $v3)) (local.get $j)))))
+              (local.set $i3 (f32x4.sub (local.get $j) (f32x4.mul (local.get $B) (local.get $j))))
+              (v128.store offset=48 (local.get $po) (local.get $v3))
+              (local.set $px (i32.add (local.get $px) (local.get $row)))
+              (local.set $po (i32.add (local.get $po) (local.get $row)))
+              (local.set $s (i32.sub (local.get $s) (i32.const 1)))
+              (br_if $walk16 (local.get $s)))
+            (local.set $px (i32.add (local.get $vOut) (i32.shl (local.get $n) (i32.const 2))))
+            (v128.store offset=0 (local.get $px) (local.get $v0))
+            (v128.store offset=16 (local.get $px) (local.get $v1))
+            (v128.store offset=32 (local.get $px) (local.get $v2))
+            (v128.store offset=48 (local.get $px) (local.get $v3))
+            (local.set $px (i32.add (local.get $iOut) (i32.shl (local.get $n) (i32.const 2))))
+            (v128.store offset=0 (local.get $px) (local.get $i0))
+            (v128.store offset=16 (local.get $px) (local.get $i1))
+            (v128.store offset=32 (local.get $px) (local.get $i2))
+            (v128.store offset=48 (local.get $px) (local.get $i3))
+            (local.set $n (i32.add (local.get $n) (i32.const 16)))
+            (br $chunks16)))
+        ;; chunks of 4
+        (block $end4
+          (loop $chunks4
+            (br_if $end4 (i32.gt_u (i32.add (local.get $n) (i32.const 4)) (local.get $count)))
+            (local.set $v0 (v128.load (i32.add (local.get $vIn) (i32.shl (local.get $n) (i32.const 2)))))
+            (local.set $i0 (v128.load (i32.add (local.get $iIn) (i32.shl (local.get $n) (i32.const 2)))))
+            (local.set $px (i32.add (local.get $x)
+              (i32.shl (i32.add (i32.mul (local.get $t0) (local.get $stride)) (local.get $n)) (i32.const 2))))
+            (local.set $po (i32.add (local.get $out)
+              (i32.shl (i32.add (i32.mul (local.get $t0) (local.get $stride)) (local.get $n)) (i32.const 2))))
+            (local.set $s (local.get $tb))
+            (loop $walk4
+              (local.set $j (f32x4.add (local.get $i0) (v128.load (local.get $px))))
+              (local.set $v0 (f32x4.add (local.get $v0) (f32x4.mul (local.get $A)
+                (f32x4.add (f32x4.sub (local.get $VL) (local.get $v0)) (local.get $j)))))
+              (local.set $i0 (f32x4.sub (local.get $j) (f32x4.mul (local.get $B) (local.get $j))))
+              (v128.store (local.get $po) (local.get $v0))
+              (local.set $px (i32.add (local.get $px) (local.get $row)))
+              (local.set $po (i32.add (local.get $po) (local.get $row)))
+              (local.set $s (i32.sub (local.get $s) (i32.const 1)))
+              (br_if $walk4 (local.get $s)))
+            (v128.store (i32.add (local.get $vOut) (i32.shl (local.get $n) (i32.const 2))) (local.get $v0))
+            (v128.store (i32.add (local.get $iOut) (i32.shl (local.get $n) (i32.const 2))) (local.get $i0))
+            (local.set $n (i32.add (local.get $n) (i32.const 4)))
+            (br $chunks4)))
+        ;; the last 0–3 neurons, one at a time
+        (block $end1
+          (loop $chunks1
+            (br_if $end1 (i32.ge_u (local.get $n) (local.get $count)))
+            (local.set $vs (f32.load (i32.add (local.get $vIn) (i32.shl (local.get $n) (i32.const 2)))))
+            (local.set $is (f32.load (i32.add (local.get $iIn) (i32.shl (local.get $n) (i32.const 2)))))
+            (local.set $px (i32.add (local.get $x)
+              (i32.shl (i32.add (i32.mul (local.get $t0) (local.get $stride)) (local.get $n)) (i32.const 2))))
+            (local.set $po (i32.add (local.get $out)
+              (i32.shl (i32.add (i32.mul (local.get $t0) (local.get $stride)) (local.get $n)) (i32.const 2))))
+            (local.set $s (local.get $tb))
+            (loop $walk1
+              (local.set $js (f32.add (local.get $is) (f32.load (local.get $px))))
+              (local.set $vs (f32.add (local.get $vs) (f32.mul (local.get $a)
+                (f32.add (f32.sub (local.get $vl) (local.get $vs)) (local.get $js)))))
+              (local.set $is (f32.sub (local.get $js) (f32.mul (local.get $b) (local.get $js))))
+              (f32.store (local.get $po) (local.get $vs))
+              (local.set $px (i32.add (local.get $px) (local.get $row)))
+              (local.set $po (i32.add (local.get $po) (local.get $row)))
+              (local.set $s (i32.sub (local.get $s) (i32.const 1)))
+              (br_if $walk1 (local.get $s)))
+            (f32.store (i32.add (local.get $vOut) (i32.shl (local.get $n) (i32.const 2))) (local.get $vs))
+            (f32.store (i32.add (local.get $iOut) (i32.shl (local.get $n) (i32.const 2))) (local.get $is))
+            (local.set $n (i32.add (local.get $n) (i32.const 1)))
+            (br $chunks1)))
+        ;; the next tile starts from the state this one left
+        (local.set $vIn (local.get $vOut))
+        (local.set $iIn (local.get $iOut))
+        (local.set $t0 (i32.add (local.get $t0) (global.get $TILE)))
+        (br $tiles))))
+
+  ;; Per-neuron parameters: a, b, vl are arrays of `count` floats at pa, pb, pvl. `rows` rows of
+  ;; `count` neurons lie one after another in x, out and the state (batch dims); every row uses the
+  ;; same parameters.
+  (func (export "li_vector")
+    (param $x i32) (param $out i32) (param $stride i32)
+    (param $vIn i32) (param $iIn i32) (param $vOut i32) (param $iOut i32)
+    (param $count i32) (param $rows i32) (param $steps i32)
+    (param $pa i32) (param $pb i32) (param $pvl i32)
+    (local $r i32) (local $bytes i32)
+    (local.set $bytes (i32.shl (local.get $count) (i32.const 2)))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+        (call $li_row (local.get $x) (local.get $out) (local.get $stride)
+          (local.get $vIn) (local.get $iIn) (local.get $vOut) (local.get $iOut)
+          (local.get $count) (local.get $steps) (local.get $pa) (local.get $pb) (local.get $pvl))
+        (local.set $x (i32.add (local.get $x) (local.get $bytes)))
+        (local.set $out (i32.add (local.get $out) (local.get $bytes)))
+        (local.set $vIn (i32.add (local.get $vIn) (local.get $bytes)))
+        (local.set $iIn (i32.add (local.get $iIn) (local.get $bytes)))
+        (local.set $vOut (i32.add (local.get $vOut) (local.get $bytes)))
+        (local.set $iOut (i32.add (local.get $iOut) (local.get $bytes)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $each))))
+
+  ;; li_scalar with the parameters read per neuron (from L1: they are reloaded each step to leave the
+  ;; registers to the state).
+  (func $li_row
+    (param $x i32) (param $out i32) (param $stride i32)
+    (param $vIn i32) (param $iIn i32) (param $vOut i32) (param $iOut i32)
+    (param $count i32) (param $steps i32)
+    (param $pa i32) (param $pb i32) (param $pvl i32)
+    (local $t0 i32) (local $tb i32) (local $n i32) (local $s i32)
+    (local $px i32) (local $po i32) (local $row i32) (local $c i32)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local $i0 v128) (local $i1 v128) (local $i2 v128) (local $i3 v128)
+    (local $j v128) (local $vs f32) (local $is f32) (local $js f32)
+    (local $as f32) (local $bs f32) (local $vls f32)
+    (local.set $row (i32.shl (local.get $stride) (i32.const 2)))
+    (block $done
+      (loop $tiles
+        (br_if $done (i32.ge_u (local.get $t0) (local.get $steps)))
+        (local.set $tb (i32.sub (local.get $steps) (local.get $t0)))
+        (if (i32.gt_u (local.get $tb) (global.get $TILE)) (then (local.set $tb (global.get $TILE))))
+        (local.set $n (i32.const 0))
+        (block $end16
+          (loop $chunks16
+            (br_if $end16 (i32.gt_u (i32.add (local.get $n) (i32.const 16)) (local.get $count)))
+            (local.set $c (i32.shl (local.get $n) (i32.const 2)))
+            (local.set $px (i32.add (local.get $vIn) (local.get $c)))
+            (local.set $v0 (v128.load offset=0 (local.get $px)))
+            (local.set $v1 (v128.load offset=16 (local.get $px)))
+            (local.set $v2 (v128.load offset=32 (local.get $px)))
+            (local.set $v3 (v128.load offset=48 (local.get $px)))
+            (local.set $px (i32.add (local.get $iIn) (local.get $c)))
+            (local.set $i0 (v128.load offset=0 (local.get $px)))
+            (local.set $i1 (v128.load offset=16 (local.get $px)))
+            (local.set $i2 (v128.load offset=32 (local.get $px)))
+            (local.set $i3 (v128.load offset=48 (local.get $px)))
+            (local.set $px (i32.add (local.get $x)
+              (i32.shl (i32.add (i32.mul (local.get $t0) (local.get $stride)) (local.get $n)) (i32.const 2))))
+            (local.set $po (i32.add (local.get $out)
+              (i32.shl (i32.add (i32.mul (local.get $t0) (local.get $stride)) (local.get $n)) (i32.const 2))))
+            (local.set $s (local.get $tb))
+            (loop $walk16
+              (local.set $j (f32x4.add (local.get $i0) (v128.load offset=0 (local.get $px))))
+              (local.set $v0 (f32x4.add (local.get $v0)
+                (f32x4.mul (v128.load offset=0 (i32.add (local.get $pa) (local.get $c)))
+                  (f32x4.add (f32x4.sub (v128.load offset=0 (i32.add (local.get $pvl) (local.get $c)))
+                    (local.get $v0)) (local.get $j)))))
+              (local.set $i0 (f32x4.sub (local.get $j)
+                (f32x4.mul (v128.load offset=0 (i32.add (local.get $pb) (local.get $c))) (local.get $j))))
+              (v128.store offset=0 (local.get $po) (local.get $v0))
+              (local.set $j (f32x4.add (local.get $i1) (v128.load offset=16 (local.get $px))))
+              (local.set $v1 (f32x4.add (local.get $v1)
+                (f32x4.mul (v128.load offset=16 (i32.add (local.get $pa) (local.get $c)))
+                  (f32x4.add (f32x4.sub (v128.load offset=16 (i32.add (local.get $pvl) (local.get $c)))
+                    (local.get $v1)) (local.get $j)))))
+              (local.set $i1 (f32x4.sub (local.get $j)
+                (f32x4.mul (v128.load offset=16 (i32.add (local.get $pb) (local.get $c))) (local.get $j))))
+              (v128.store offset=16 (local.get $po) (local.get $v1))
+              (local.set $j (f32x4.add (local.get $i2) (v128.load offset=32 (local.get $px))))
+              (local.set $v2 (f32x4.add (local.get $v2)
+                (f32x4.mul (v128.load offset=32 (i32.add (local.get $pa) (local.get $c)))
+                  (f32x4.add (f32x4.sub (v128.load offset=32 (i32.add (local.get $pvl) (local.get $c)))
+                    (local.get $v2)) (local.get $j)))))
+              (local.set $i2 (f32x4.sub (local.get $j)
+                (f32x4.mul (v128.load offset=32 (i32.add (local.get $pb) (local.get $c))) (local.get $j))))
+              (v128.store offset=32 (local.get $po) (local.get $v2))
+              (local.set $j (f32x4.add (local.get $i3) (v128.load offset=48 (local.get $px))))
+              (local.set $v3 (f32x4.add (local.get $v3)
+                (f32x4.mul (v128.load offset=48 (i32.add (local.get $pa) (local.get $c)))
+                  (f32x4.add (f32x4.sub (v128.load offset=48 (i32.add (local.get $pvl) (local.get $c)))
+                    (local.get $v3)) (local.get $j)))))
+              (local.set $i3 (f32x4.sub (local.get $j)
+                (f32x4.mul (v128.load offset=48 (i32.add (local.get $pb) (local.get $c))) (local.get $j))))
+              (v128.store offset=48 (local.get $po) (local.get $v3))
+              (local.set $px (i32.add (local.get $px) (local.get $row)))
+              (local.set $po (i32.add (local.get $po) (local.get $row)))
+              (local.set $s (i32.sub (local.get $s) (i32.const 1)))
+              (br_if $walk16 (local.get $s)))
+            (local.set $px (i32.add (local.get $vOut) (local.get $c)))
+            (v128.store offset=0 (local.get $px) (local.get $v0))
+            (v128.store offset=16 (local.get $px) (local.get $v1))
+            (v128.store offset=32 (local.get $px) (local.get $v2))
+            (v128.store offset=48 (local.get $px) (local.get $v3))
+            (local.set $px (i32.add (local.get $iOut) (local.get $c)))
+            (v128.store offset=0 (local.get $px) (local.get $i0))
+            (v128.store offset=16 (local.get $px) (local.get $i1))
+            (v128.store offset=32 (local.get $px) (local.get $i2))
+            (v128.store offset=48 (local.get $px) (local.get $i3))
+            (local.set $n (i32.add (local.get $n) (i32.const 16)))
+            (br $chunks16)))
+        (block $end1
+          (loop $chunks1
+            (br_if $end1 (i32.ge_u (local.get $n) (local.get $count)))
+            (local.set $c (i32.shl (local.get $n) (i32.const 2)))
+            (local.set $vs (f32.load (i32.add (local.get $vIn) (local.get $c))))
+            (local.set $is (f32.load (i32.add (local.get $iIn) (local.get $c))))
+            (local.set $as (f32.load (i32.add (local.get $pa) (local.get $c))))
+            (local.set $bs (f32.load (i32.add (local.get $pb) (local.get $c))))
+            (local.set $vls (f32.load (i32.add (local.get $pvl) (local.get $c))))
+            (local.set $px (i32.add (local.get $x)
+              (i32.shl (i32.add (i32.mul (local.get $t0) (local.get $stride)) (local.get $n)) (i32.const 2))))
+            (local.set $po (i32.add (local.get $out)
+              (i32.shl (i32.add (i32.mul (local.get $t0) (local.get $stride)) (local.get $n)) (i32.const 2))))
+            (local.set $s (local.get $tb))
+            (loop $walk1
+              (local.set $js (f32.add (local.get $is) (f32.load (local.get $px))))
+              (local.set $vs (f32.add (local.get $vs) (f32.mul (local.get $as)
+                (f32.add (f32.sub (local.get $vls) (local.get $vs)) (local.get $js)))))
+              (local.set $is (f32.sub (local.get $js) (f32.mul (local.get $bs) (local.get $js))))
+              (f32.store (local.get $po) (local.get $vs))
+              (local.set $px (i32.add (local.get $px) (local.get $row)))
+              (local.set $po (i32.add (local.get $po) (local.get $row)))
+              (local.set $s (i32.sub (local.get $s) (i32.const 1)))
+              (br_if $walk1 (local.get $s)))
+            (f32.store (i32.add (local.get $vOut) (local.get $c)) (local.get $vs))
+            (f32.store (i32.add (local.get $iOut) (local.get $c)) (local.get $is))
+            (local.set $n (i32.add (local.get $n) (i32.const 1)))
+            (br $chunks1)))
+        (local.set $vIn (local.get $vOut))
+        (local.set $iIn (local.get $iOut))
+        (local.set $t0 (i32.add (local.get $t0) (global.get $TILE)))
+        (br $tiles))))
+
+  ;; out[m, :] = x[m, :]·W for `rows` rows, with wt = Wᵀ laid out [K, N] (row k = W's column k).
+  ;; Every sum runs over k in increasing order in float32 from +0 (as a plain loop would).
+  ;; Spikes as events: a row whose input has at most `sparseLimit` non-zeros accumulates only the rows
+  ;; of wt for its active inputs (the event-driven update); a zero input adds ±0, which changes no sum,
+  ;; so both paths give the same bits (unless W holds ±Inf or NaN, where 0·Inf would be NaN).
+  ;; Dense rows go in blocks of 32: for each 8 outputs, four rows at a time walk k with 8 accumulators
+  ;; in registers, so a block reads its 8 columns of wt (K·32 bytes, in L1/L2) once per four rows
+  ;; and all of wt once per block, not once per row.
+  ;; `idx` is scratch for K + 32 int32 (the active inputs of a row, then the block's dense rows).
+  (func (export "project")
+    (param $x i32) (param $rows i32) (param $K i32) (param $wt i32) (param $N i32) (param $out i32)
+    (param $idx i32) (param $sparseLimit i32)
+    (local $m0 i32) (local $mb i32) (local $m i32) (local $k i32) (local $nnz i32) (local $xr i32) (local $or i32)
+    (local $dense i32) (local $nd i32) (local $last i32) (local $n i32) (local $q i32)
+    (local $xBytes i32) (local $rowBytes i32) (local $ra i32) (local $rb i32) (local $rc i32) (local $rd i32)
+    (local.set $dense (i32.add (local.get $idx) (i32.shl (local.get $K) (i32.const 2))))
+    (local.set $xBytes (i32.shl (local.get $K) (i32.const 2)))
+    (local.set $rowBytes (i32.shl (local.get $N) (i32.const 2)))
+    (block $done
+      (loop $blocks
+        (br_if $done (i32.ge_u (local.get $m0) (local.get $rows)))
+        (local.set $mb (i32.sub (local.get $rows) (local.get $m0)))
+        (if (i32.gt_u (local.get $mb) (i32.const 32)) (then (local.set $mb (i32.const 32))))
+        ;; sparse rows now, dense rows listed
+        (local.set $nd (i32.const 0))
+        (local.set $m (local.get $m0))
+        (block $listed
+          (loop $each
+            (br_if $listed (i32.ge_u (local.get $m) (i32.add (local.get $m0) (local.get $mb))))
+            (local.set $xr (i32.add (local.get $x) (i32.mul (local.get $m) (local.get $xBytes))))
+            (local.set $nnz (i32.const 0))
+            (local.set $k (i32.const 0))
+            (block $gathered
+              (loop $gather
+                (br_if $gathered (i32.ge_u (local.get $k) (local.get $K)))
+                (if (f32.ne (f32.load (i32.add (local.get $xr) (i32.shl (local.get $k) (i32.const 2)))) (f32.const 0))
+                  (then
+                    (i32.store (i32.add (local.get $idx) (i32.shl (local.get $nnz) (i32.const 2))) (local.get $k))
+                    (local.set $nnz (i32.add (local.get $nnz) (i32.const 1)))))
+                (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                (br $gather)))
+            (if (i32.le_u (local.get $nnz) (local.get $sparseLimit))
+              (then
+                (call $row_sparse (local.get $xr) (local.get $idx) (local.get $nnz) (local.get $wt) (local.get $N)
+                  (i32.add (local.get $out) (i32.mul (local.get $m) (local.get $rowBytes)))))
+              (else
+                (i32.store (i32.add (local.get $dense) (i32.shl (local.get $nd) (i32.const 2))) (local.get $m))
+                (local.set $nd (i32.add (local.get $nd) (i32.const 1)))))
+            (local.set $m (i32.add (local.get $m) (i32.const 1)))
+            (br $each)))
+        (if (local.get $nd)
+          (then
+            (local.set $last (i32.sub (local.get $nd) (i32.const 1)))
+            (local.set $n (i32.const 0))
+            (block $cols
+              (loop $chunk
+                (br_if $cols (i32.gt_u (i32.add (local.get $n) (i32.const 8)) (local.get $N)))
+                (local.set $q (i32.const 0))
+                (block $quads
+                  (loop $quad
+                    (br_if $quads (i32.ge_u (local.get $q) (local.get $nd)))
+                    ;; four rows; past the end, the last row again (same values to the same place)
+                    (local.set $ra (call $listed_row (local.get $dense) (local.get $q) (local.get $last)))
+                    (local.set $rb (call $listed_row (local.get $dense) (i32.add (local.get $q) (i32.const 1)) (local.get $last)))
+                    (local.set $rc (call $listed_row (local.get $dense) (i32.add (local.get $q) (i32.const 2)) (local.get $last)))
+                    (local.set $rd (call $listed_row (local.get $dense) (i32.add (local.get $q) (i32.const 3)) (local.get $last)))
+                    (call $quad8
+                      (i32.add (local.get $x) (i32.mul (local.get $ra) (local.get $xBytes)))
+                      (i32.add (local.get $x) (i32.mul (local.get $rb) (local.get $xBytes)))
+                      (i32.add (local.get $x) (i32.mul (local.get $rc) (local.get $xBytes)))
+                      (i32.add (local.get $x) (i32.mul (local.get $rd) (local.get $xBytes)))
+                      (local.get $K)
+                      (i32.add (local.get $wt) (i32.shl (local.get $n) (i32.const 2)))
+                      (local.get $rowBytes)
+                      (i32.add (local.get $out) (i32.add (i32.mul (local.get $ra) (local.get $rowBytes)) (i32.shl (local.get $n) (i32.const 2))))
+                      (i32.add (local.get $out) (i32.add (i32.mul (local.get $rb) (local.get $rowBytes)) (i32.shl (local.get $n) (i32.const 2))))
+                      (i32.add (local.get $out) (i32.add (i32.mul (local.get $rc) (local.get $rowBytes)) (i32.shl (local.get $n) (i32.const 2))))
+                      (i32.add (local.get $out) (i32.add (i32.mul (local.get $rd) (local.get $rowBytes)) (i32.shl (local.get $n) (i32.const 2)))))
+                    (local.set $q (i32.add (local.get $q) (i32.const 4)))
+                    (br $quad)))
+                (local.set $n (i32.add (local.get $n) (i32.const 8)))
+                (br $chunk)))
+            ;; the last N mod 8 outputs, row by row
+            (if (i32.lt_u (local.get $n) (local.get $N))
+              (then
+                (local.set $q (i32.const 0))
+                (block $tails
+                  (loop $tail
+                    (br_if $tails (i32.ge_u (local.get $q) (local.get $nd)))
+                    (local.set $ra (call $listed_row (local.get $dense) (local.get $q) (local.get $last)))
+                    (call $tail_dense (i32.add (local.get $x) (i32.mul (local.get $ra) (local.get $xBytes)))
+                      (local.get $K) (local.get $wt) (local.get $N)
+                      (i32.add (local.get $out) (i32.mul (local.get $ra) (local.get $rowBytes))) (local.get $n))
+                    (local.set $q (i32.add (local.get $q) (i32.const 1)))
+                    (br $tail)))))))
+        (local.set $m0 (i32.add (local.get $m0) (i32.const 32)))
+        (br $blocks))))
+
+  ;; The q-th listed row, or the last one past the end.
+  (func $listed_row (param $dense i32) (param $q i32) (param $last i32) (result i32)
+    (i32.load (i32.add (local.get $dense)
+      (i32.shl (select (local.get $q) (local.get $last) (i32.le_u (local.get $q) (local.get $last))) (i32.const 2)))))
+
+  ;; Outputs pw's 8 columns for four rows xa..xd into oa..od: 8 accumulators, each wt load used 4 times.
+  (func $quad8
+    (param $xa i32) (param $xb i32) (param $xc i32) (param $xd i32) (param $K i32) (param $pw i32) (param $rowBytes i32)
+    (param $oa i32) (param $ob i32) (param $oc i32) (param $od i32)
+    (local $o i32) (local $end i32) (local $w0 v128) (local $w1 v128) (local $s v128)
+    (local $a0 v128) (local $a1 v128) (local $b0 v128) (local $b1 v128)
+    (local $c0 v128) (local $c1 v128) (local $d0 v128) (local $d1 v128)
+    (local.set $end (i32.shl (local.get $K) (i32.const 2)))
+    (block $endk
+      (loop $ks
+        (br_if $endk (i32.ge_u (local.get $o) (local.get $end)))
+        (local.set $w0 (v128.load offset=0 (local.get $pw)))
+        (local.set $w1 (v128.load offset=16 (local.get $pw)))
+        (local.set $s (v128.load32_splat (i32.add (local.get $xa) (local.get $o))))
+        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $s) (local.get $w0))))
+        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $s) (local.get $w1))))
+        (local.set $s (v128.load32_splat (i32.add (local.get $xb) (local.get $o))))
+        (local.set $b0 (f32x4.add (local.get $b0) (f32x4.mul (local.get $s) (local.get $w0))))
+        (local.set $b1 (f32x4.add (local.get $b1) (f32x4.mul (local.get $s) (local.get $w1))))
+        (local.set $s (v128.load32_splat (i32.add (local.get $xc) (local.get $o))))
+        (local.set $c0 (f32x4.add (local.get $c0) (f32x4.mul (local.get $s) (local.get $w0))))
+        (local.set $c1 (f32x4.add (local.get $c1) (f32x4.mul (local.get $s) (local.get $w1))))
+        (local.set $s (v128.load32_splat (i32.add (local.get $xd) (local.get $o))))
+        (local.set $d0 (f32x4.add (local.get $d0) (f32x4.mul (local.get $s) (local.get $w0))))
+        (local.set $d1 (f32x4.add (local.get $d1) (f32x4.mul (local.get $s) (local.get $w1))))
+        (local.set $pw (i32.add (local.get $pw) (local.get $rowBytes)))
+        (local.set $o (i32.add (local.get $o) (i32.const 4)))
+        (br $ks)))
+    (v128.store offset=0 (local.get $oa) (local.get $a0))
+    (v128.store offset=16 (local.get $oa) (local.get $a1))
+    (v128.store offset=0 (local.get $ob) (local.get $b0))
+    (v128.store offset=16 (local.get $ob) (local.get $b1))
+    (v128.store offset=0 (local.get $oc) (local.get $c0))
+    (v128.store offset=16 (local.get $oc) (local.get $c1))
+    (v128.store offset=0 (local.get $od) (local.get $d0))
+    (v128.store offset=16 (local.get $od) (local.get $d1)))
+
+  ;; Outputs n0..N of one dense row, one at a time.
+  (func $tail_dense (param $xr i32) (param $K i32) (param $wt i32) (param $N i32) (param $or i32) (param $n i32)
+    (local $k i32) (local $pw i32) (local $cs f32)
+    (block $end1
+      (loop $chunks1
+        (br_if $end1 (i32.ge_u (local.get $n) (local.get $N)))
+        (local.set $cs (f32.const 0))
+        (local.set $pw (i32.add (local.get $wt) (i32.shl (local.get $n) (i32.const 2))))
+        (local.set $k (i32.const 0))
+        (block $endk
+          (loop $ks
+            (br_if $endk (i32.ge_u (local.get $k) (local.get $K)))
+            (local.set $cs (f32.add (local.get $cs)
+              (f32.mul (f32.load (i32.add (local.get $xr) (i32.shl (local.get $k) (i32.const 2))))
+                (f32.load (local.get $pw)))))
+            (local.set $pw (i32.add (local.get $pw) (i32.shl (local.get $N) (i32.const 2))))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $ks)))
+        (f32.store (i32.add (local.get $or) (i32.shl (local.get $n) (i32.const 2))) (local.get $cs))
+        (local.set $n (i32.add (local.get $n) (i32.const 1)))
+        (br $chunks1))))
+
+  ;; One row from its `nnz` active inputs (indices at idx): 16 outputs at a time in registers.
+  (func $row_sparse (param $xr i32) (param $idx i32) (param $nnz i32) (param $wt i32) (param $N i32) (param $or i32)
+    (local $n i32) (local $q i32) (local $k i32) (local $pw i32) (local $xv v128) (local $rowBytes i32)
+    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $cs f32)
+    (local.set $rowBytes (i32.shl (local.get $N) (i32.const 2)))
+    (block $end16
+      (loop $chunks16
+        (br_if $end16 (i32.gt_u (i32.add (local.get $n) (i32.const 16)) (local.get $N)))
+        (local.set $c0 (v128.const f32x4 0 0 0 0))
+        (local.set $c1 (v128.const f32x4 0 0 0 0))
+        (local.set $c2 (v128.const f32x4 0 0 0 0))
+        (local.set $c3 (v128.const f32x4 0 0 0 0))
+        (local.set $q (i32.const 0))
+        (block $endq
+          (loop $qs
+            (br_if $endq (i32.ge_u (local.get $q) (local.get $nnz)))
+            (local.set $k (i32.load (i32.add (local.get $idx) (i32.shl (local.get $q) (i32.const 2)))))
+            (local.set $xv (v128.load32_splat (i32.add (local.get $xr) (i32.shl (local.get $k) (i32.const 2)))))
+            (local.set $pw (i32.add (local.get $wt)
+              (i32.add (i32.mul (local.get $k) (local.get $rowBytes)) (i32.shl (local.get $n) (i32.const 2)))))
+            (local.set $c0 (f32x4.add (local.get $c0) (f32x4.mul (local.get $xv) (v128.load offset=0 (local.get $pw)))))
+            (local.set $c1 (f32x4.add (local.get $c1) (f32x4.mul (local.get $xv) (v128.load offset=16 (local.get $pw)))))
+            (local.set $c2 (f32x4.add (local.get $c2) (f32x4.mul (local.get $xv) (v128.load offset=32 (local.get $pw)))))
+            (local.set $c3 (f32x4.add (local.get $c3) (f32x4.mul (local.get $xv) (v128.load offset=48 (local.get $pw)))))
+            (local.set $q (i32.add (local.get $q) (i32.const 1)))
+            (br $qs)))
+        (local.set $pw (i32.add (local.get $or) (i32.shl (local.get $n) (i32.const 2))))
+        (v128.store offset=0 (local.get $pw) (local.get $c0))
+        (v128.store offset=16 (local.get $pw) (local.get $c1))
+        (v128.store offset=32 (local.get $pw) (local.get $c2))
+        (v128.store offset=48 (local.get $pw) (local.get $c3))
+        (local.set $n (i32.add (local.get $n) (i32.const 16)))
+        (br $chunks16)))
+    (block $end1
+      (loop $chunks1
+        (br_if $end1 (i32.ge_u (local.get $n) (local.get $N)))
+        (local.set $cs (f32.const 0))
+        (local.set $q (i32.const 0))
+        (block $endq
+          (loop $qs
+            (br_if $endq (i32.ge_u (local.get $q) (local.get $nnz)))
+            (local.set $k (i32.load (i32.add (local.get $idx) (i32.shl (local.get $q) (i32.const 2)))))
+            (local.set $cs (f32.add (local.get $cs)
+              (f32.mul (f32.load (i32.add (local.get $xr) (i32.shl (local.get $k) (i32.const 2))))
+                (f32.load (i32.add (local.get $wt)
+                  (i32.shl (i32.add (i32.mul (local.get $k) (local.get $N)) (local.get $n)) (i32.const 2)))))))
+            (local.set $q (i32.add (local.get $q) (i32.const 1)))
+            (br $qs)))
+        (f32.store (i32.add (local.get $or) (i32.shl (local.get $n) (i32.const 2))) (local.get $cs))
+        (local.set $n (i32.add (local.get $n) (i32.const 1)))
+        (br $chunks1))))
+)

@@ -1,0 +1,352 @@
+import {
+  jsBackend,
+  type LayerSpec,
+  type LIState,
+  mulberry32,
+  relativeError,
+  resolveSpec,
+  ShapeError,
+  type StateHandle,
+  simulate,
+  type Tensor,
+  UnsupportedError,
+} from '@leaky/core'
+import { caseSpec, runCase, stepCase, stepSequence } from '@leaky/core/conformance'
+import { loadGoldenFiles } from '@leaky/core/conformance/node'
+import { describe, expect, it } from 'vitest'
+import { type Engine, getEngine, getSharedEngine, wasmSimdBackend } from '../src/index.js'
+import type { WasmSimdLayer } from '../src/layer.js'
+
+const golden = loadGoldenFiles()
+
+/** Bit-for-bit equality (NaN payloads included), with the first difference in the message. */
+function expectSameBits(what: string, ours: Float32Array, reference: Float32Array): void {
+  expect(ours.length, `${what}: length`).toBe(reference.length)
+  const a = new Uint32Array(ours.buffer, ours.byteOffset, ours.length)
+  const b = new Uint32Array(reference.buffer, reference.byteOffset, reference.length)
+  for (let k = 0; k < a.length; k++) {
+    if (a[k] !== b[k]) throw new Error(`${what}: element ${k} is ${ours[k]}, js gives ${reference[k]}`)
+  }
+}
+
+const create = (spec: LayerSpec) => wasmSimdBackend.createLayer(spec) as Promise<WasmSimdLayer>
+
+function random(seed: number) {
+  const rand = mulberry32(seed)
+  return (n: number, lo: number, hi: number) =>
+    Float32Array.from({ length: n }, () => lo + (hi - lo) * rand())
+}
+
+/** A feed-forward case with the given shape, scalar or per-neuron parameters, from a random state. */
+function ffCase(seed: number, steps: number, batch: number[], neurons: number, perNeuron: boolean) {
+  const vec = random(seed)
+  const size = batch.reduce((a, b) => a * b, 1) * neurons
+  const spec: LayerSpec = {
+    neurons,
+    params: perNeuron
+      ? { tauSynInv: vec(neurons, 50, 400), tauMemInv: vec(neurons, 20, 200), vLeak: vec(neurons, -1, 1) }
+      : { tauSynInv: 250, tauMemInv: 120, vLeak: 0.25 },
+  }
+  const xs: Tensor = { data: vec(steps * size, -2, 2), shape: [steps, ...batch, neurons] }
+  const state: LIState = {
+    v: { data: vec(size, -1, 1), shape: [...batch, neurons] },
+    i: { data: vec(size, -1, 1), shape: [...batch, neurons] },
+  }
+  return { spec, xs, state }
+}
+
+describe('wasm-simd is bit-exact with the js backend', () => {
+  const feedForward = golden.flatMap((f) => f.cases).filter((c) => c.kind === 'feed_forward')
+
+  it('has feed-forward golden cases to compare', () => {
+    expect(feedForward.length).toBeGreaterThan(0)
+  })
+
+  for (const c of feedForward) {
+    it(`golden ${c.name}: run and step give js's bits`, async () => {
+      const ours = await create(caseSpec(c))
+      const js = await jsBackend.createLayer(caseSpec(c))
+      try {
+        for (const mode of ['run', 'step'] as const) {
+          const verify = mode === 'run' ? runCase : stepCase
+          const [a, b] = [await verify(ours, c), await verify(js, c)]
+          expectSameBits(`${mode} outputs`, a.outputs.data, b.outputs.data)
+          expectSameBits(`${mode} final v`, a.final.v.data, b.final.v.data)
+          expectSameBits(`${mode} final i`, a.final.i.data, b.final.i.data)
+        }
+      } finally {
+        await ours.dispose()
+        await js.dispose()
+      }
+    })
+  }
+
+  // Widths off the 16- and 4-lane chunks, steps off the time tiles, batch dims, per-neuron
+  // parameters, and layers wider than a copy tile (the caller's arrays go through wasm memory in tiles).
+  const shapes: [number, number[], number, boolean][] = [
+    [1, [], 1, false],
+    [37, [], 19, false],
+    [9, [2, 3], 7, true],
+    [20, [3], 33, true],
+    [17, [], 5000, false],
+    [19, [2], 4500, true],
+    [5, [700], 10, true],
+  ]
+  for (const [steps, batch, neurons, perNeuron] of shapes) {
+    it(`T=${steps} batch [${batch}] N=${neurons} ${perNeuron ? 'per-neuron' : 'scalar'}: run, step, zero-copy`, async () => {
+      const { spec, xs, state } = ffCase(steps * 31 + neurons, steps, batch, neurons, perNeuron)
+      const reference = simulate(resolveSpec(spec), xs, state)
+      const layer = await create(spec)
+      try {
+        const ran = await layer.run(xs, state)
+        expectSameBits('run', ran.voltages.data, reference.voltages.data)
+        expectSameBits('run final i', ran.state.i.data, reference.state.i.data)
+        const stepped = await stepSequence(layer, xs, state)
+        expectSameBits('step', stepped.outputs.data, reference.voltages.data)
+        expectSameBits('step final i', stepped.final.i.data, reference.state.i.data)
+        // Input and output in wasm memory: one kernel call, nothing copied.
+        const x = layer.allocate(xs.shape)
+        x.data.set(xs.data)
+        const out = layer.allocate(reference.voltages.shape)
+        const zero = await layer.run(x, state, { output: out.data })
+        expect(zero.voltages.data).toBe(out.data)
+        expectSameBits('zero-copy', out.data, reference.voltages.data)
+        expectSameBits('zero-copy final v', zero.state.v.data, reference.state.v.data)
+      } finally {
+        await layer.dispose()
+      }
+    })
+  }
+})
+
+describe('two threads over the shared memory', () => {
+  it('has a helper thread in Node (this machine has 2 cores)', async () => {
+    expect((await getSharedEngine())?.helper).toBeDefined()
+  })
+
+  // Large enough to be split between this thread and the helper: rows split, neurons split.
+  const shapes: [number, number[], number, boolean][] = [
+    [64, [], 5000, false],
+    [64, [], 4500, true],
+    [40, [4], 2000, true],
+    [33, [3], 3001, false],
+  ]
+  for (const [steps, batch, neurons, perNeuron] of shapes) {
+    it(`zero-copy T=${steps} batch [${batch}] N=${neurons} ${perNeuron ? 'per-neuron' : 'scalar'}: js's bits`, async () => {
+      const { spec, xs, state } = ffCase(steps + neurons, steps, batch, neurons, perNeuron)
+      const reference = simulate(resolveSpec(spec), xs, state)
+      const layer = await create(spec)
+      try {
+        const x = layer.allocate(xs.shape)
+        x.data.set(xs.data)
+        const out = layer.allocate(reference.voltages.shape)
+        const ran = await layer.run(x, state, { output: out.data })
+        expectSameBits('two threads', out.data, reference.voltages.data)
+        expectSameBits('two threads final v', ran.state.v.data, reference.state.v.data)
+        expectSameBits('two threads final i', ran.state.i.data, reference.state.i.data)
+      } finally {
+        await layer.dispose()
+      }
+    })
+  }
+
+  it('a weighted layer split by rows gives what one thread gives', async () => {
+    const rand = mulberry32(3)
+    const vec = random(4)
+    const [steps, rows, inputs, neurons] = [20, 8, 67, 37]
+    const spec: LayerSpec = {
+      neurons,
+      weights: { data: vec(neurons * inputs, -0.5, 0.5), shape: [neurons, inputs] },
+    }
+    const xs: Tensor = {
+      data: Float32Array.from({ length: steps * rows * inputs }, () => (rand() < 0.2 ? 1 : rand())),
+      shape: [steps, rows, inputs],
+    }
+    const reference = simulate(resolveSpec(spec), xs)
+    const layer = await create(spec)
+    try {
+      const ran = await layer.run(xs)
+      expect(relativeError(ran.voltages.data, reference.voltages.data)).toBeLessThanOrEqual(1e-5)
+      const stepped = await stepSequence(layer, xs, {
+        v: { data: new Float32Array(rows * neurons), shape: [rows, neurons] },
+        i: { data: new Float32Array(rows * neurons), shape: [rows, neurons] },
+      })
+      // One step is one thread's work: the split must not change a bit.
+      expectSameBits('threads vs one', ran.voltages.data, stepped.outputs.data)
+    } finally {
+      await layer.dispose()
+    }
+  })
+})
+
+describe('weighted layers and spikes as events', () => {
+  function weightedCase(
+    seed: number,
+    steps: number,
+    rows: number,
+    inputs: number,
+    neurons: number,
+    p: number,
+  ) {
+    const rand = mulberry32(seed)
+    const vec = random(seed + 1)
+    const spec: LayerSpec = {
+      neurons,
+      weights: { data: vec(neurons * inputs, -0.5, 0.5), shape: [neurons, inputs] },
+    }
+    const xs: Tensor = {
+      data: Float32Array.from({ length: steps * rows * inputs }, () => (rand() < p ? 1 : 0)),
+      shape: [steps, rows, inputs],
+    }
+    return { spec, xs }
+  }
+
+  for (const [p, label] of [
+    [0.1, 'spikes p = 0.1 (event-driven)'],
+    [0.9, 'dense input (sgemm)'],
+    [0.3, 'rows on both sides of the sparse limit'],
+  ] as const) {
+    it(`${label}: within 1e-5 of js, run, step and zero-copy`, async () => {
+      const { spec, xs } = weightedCase(Math.round(p * 100), 23, 5, 67, 37, p)
+      const reference = simulate(resolveSpec(spec), xs)
+      const layer = await create(spec)
+      try {
+        const ran = await layer.run(xs)
+        expect(relativeError(ran.voltages.data, reference.voltages.data)).toBeLessThanOrEqual(1e-5)
+        const stepped = await stepSequence(layer, xs, {
+          v: { data: new Float32Array(5 * 37), shape: [5, 37] },
+          i: { data: new Float32Array(5 * 37), shape: [5, 37] },
+        })
+        expect(relativeError(stepped.outputs.data, reference.voltages.data)).toBeLessThanOrEqual(1e-5)
+        const x = layer.allocate(xs.shape)
+        x.data.set(xs.data)
+        const out = layer.allocate(reference.voltages.shape)
+        await layer.run(x, undefined, { output: out.data })
+        expectSameBits('zero-copy vs copied', out.data, ran.voltages.data)
+      } finally {
+        await layer.dispose()
+      }
+    })
+  }
+
+  it('the event-driven path gives the same bits as the dense one (li.wat project)', async () => {
+    const engine = await getEngine()
+    const rand = mulberry32(11)
+    const [rows, K, N] = [9, 70, 45]
+    const x = Float32Array.from({ length: rows * K }, () => (rand() < 0.15 ? rand() * 2 - 1 : 0))
+    const wt = Float32Array.from({ length: K * N }, () => rand() - 0.5)
+    const bytes = (n: number) => n * 4
+    const [px, pw, pIdx, pSparse, pDense] = [rows * K, K * N, K, rows * N, rows * N].map((n) =>
+      engine.alloc(bytes(n)),
+    ) as [number, number, number, number, number]
+    try {
+      engine.heap.set(x, px / 4)
+      engine.heap.set(wt, pw / 4)
+      engine.kernels.project(px, rows, K, pw, N, pSparse, pIdx, K) // every row event-driven
+      engine.kernels.project(px, rows, K, pw, N, pDense, pIdx, 0) // every non-empty row dense
+      const heap = engine.heap
+      const sparse = heap.slice(pSparse / 4, pSparse / 4 + rows * N)
+      const dense = heap.slice(pDense / 4, pDense / 4 + rows * N)
+      expectSameBits('sparse vs dense', sparse, dense)
+      // And both are x·Wᵀ: against a double-precision sum.
+      const exact = new Float32Array(rows * N)
+      for (let m = 0; m < rows; m++)
+        for (let n = 0; n < N; n++) {
+          let sum = 0
+          for (let k = 0; k < K; k++) sum += (x[m * K + k] as number) * (wt[k * N + n] as number)
+          exact[m * N + n] = sum
+        }
+      expect(relativeError(dense, exact)).toBeLessThanOrEqual(1e-6)
+    } finally {
+      for (const [p, n] of [
+        [px, rows * K],
+        [pw, K * N],
+        [pIdx, K],
+        [pSparse, rows * N],
+        [pDense, rows * N],
+      ] as const)
+        engine.free(p, bytes(n))
+    }
+  })
+})
+
+describe('zero-copy tensors', () => {
+  /** Node always has a shared memory; a test of lending that cannot lend fails, it does not skip. */
+  async function lending(): Promise<Engine> {
+    const engine = await getSharedEngine()
+    if (!engine) throw new Error('no shared WebAssembly.Memory here')
+    return engine
+  }
+
+  it('growing wasm memory leaves every tensor handed out valid', async () => {
+    const engine = await lending()
+    const layer = await create({ neurons: 1000 })
+    try {
+      const kept = layer.allocate([3, 1000])
+      kept.data.fill(0.5)
+      const before = engine.memory.buffer.byteLength
+      // A run far larger than the memory now: its output in engine memory makes it grow.
+      const steps = Math.ceil((before * 2) / 4 / 1000)
+      const big = layer.allocate([steps, 1000])
+      const ran = await layer.run(kept, undefined, { output: layer.allocate([3, 1000]).data })
+      expect(engine.memory.buffer.byteLength).toBeGreaterThan(before)
+      expect(big.data.length).toBe(steps * 1000)
+      expect(kept.data.length).toBe(3000)
+      expect(kept.data.every((x) => x === 0.5)).toBe(true)
+      // Still usable in place after the growth, and still the same memory.
+      const again = await layer.run(kept)
+      expectSameBits('after growth', again.voltages.data, ran.voltages.data)
+      kept.data[0] = 2
+      expect(new Float32Array(engine.memory.buffer, kept.data.byteOffset, 1)[0]).toBe(2)
+    } finally {
+      await layer.dispose()
+    }
+  })
+
+  it('what run and step return owns its memory unless the caller asked for engine memory', async () => {
+    const engines = [await lending(), await getEngine()]
+    const owned = (a: Float32Array) => !engines.some((e) => e.owns(a))
+    const layer = await create({ neurons: 8 })
+    try {
+      const x = layer.allocate([4, 8])
+      x.data.fill(1)
+      const ran = await layer.run(x)
+      expect(owned(ran.voltages.data) && owned(ran.state.v.data) && owned(ran.state.i.data)).toBe(true)
+      const stepped = await layer.step({ data: x.data.subarray(0, 8), shape: [8] })
+      expect(owned(stepped.v.data)).toBe(true)
+      const read = await stepped.state.read()
+      expect(owned(read.v.data) && owned(read.i.data)).toBe(true)
+      // The caller's arrays in, the caller's arrays out.
+      const copied = await layer.run({ data: x.data.slice(), shape: [4, 8] })
+      expect(owned(copied.voltages.data)).toBe(true)
+      expectSameBits('copied vs in place', copied.voltages.data, ran.voltages.data)
+    } finally {
+      await layer.dispose()
+    }
+  })
+
+  it('a bad shape is a ShapeError; a plain-memory engine says why it cannot lend', async () => {
+    const layer = await create({ neurons: 2 })
+    try {
+      expect(() => layer.allocate([2, -1])).toThrow(ShapeError)
+      expect(() => layer.allocate('x' as unknown as number[])).toThrow(ShapeError)
+      if (!(await getSharedEngine())) expect(() => layer.allocate([2])).toThrow(UnsupportedError)
+      else expect(layer.allocate([0, 2]).data.length).toBe(0)
+    } finally {
+      await layer.dispose()
+    }
+  })
+
+  it('states dropped without dispose() and layers disposed give their wasm memory back', async () => {
+    const engine = await getEngine()
+    const before = engine.bytesInUse
+    const layer = await create({ neurons: 64 })
+    let state: StateHandle | undefined
+    for (let k = 0; k < 50; k++)
+      state = (await layer.step({ data: new Float32Array(64), shape: [64] }, state)).state
+    layer.allocate([10, 64])
+    expect(engine.bytesInUse).toBeGreaterThan(before)
+    await layer.dispose()
+    expect(engine.bytesInUse).toBe(before)
+  })
+})
