@@ -56,10 +56,34 @@ async function probeDevice(device: Device): Promise<Availability> {
       return { ok: false, reason: `the CUDA execution provider is not installed: ${CUDA_HOW}` }
     }
   }
-  const message = await trySession(runtime, providerOptions(device))
+  const session = () => trySession(runtime, providerOptions(device))
+  const message = await (device === 'webgpu' ? withoutWaylandNoise(session) : session())
   if (message === undefined) return { ok: true }
   if (device === 'webgpu') return { ok: false, reason: `${WEBGPU_HOW} (onnxruntime: ${message})` }
   if (device === 'cuda')
     return { ok: false, reason: `the CUDA execution provider failed to start: ${message}. ${CUDA_HOW}` }
   return { ok: false, reason: `onnxruntime-node could not create a CPU session: ${message}` }
+}
+
+/** A WAYLAND_DISPLAY that names no socket: libwayland then fails to connect without a word. */
+const NO_WAYLAND = '/nonexistent/leaky-no-wayland-display'
+
+/**
+ * The webgpu probe starts Dawn, once per process, and Dawn's Vulkan asks libwayland for a display.
+ * Without an absolute XDG_RUNTIME_DIR, libwayland writes "error: XDG_RUNTIME_DIR is invalid or not set
+ * in the environment." to stderr from native code (twice), then fails. Exactly there, where it fails
+ * anyway, WAYLAND_DISPLAY names an absolute path of no socket for the probe's duration: it fails
+ * silently instead. Any other environment is left as it is; the variable is restored afterwards.
+ */
+async function withoutWaylandNoise<T>(work: () => Promise<T>): Promise<T> {
+  const env = process.env
+  const display = env.WAYLAND_DISPLAY
+  if (env.XDG_RUNTIME_DIR?.startsWith('/') || display?.startsWith('/')) return work()
+  env.WAYLAND_DISPLAY = NO_WAYLAND
+  try {
+    return await work()
+  } finally {
+    if (display === undefined) delete env.WAYLAND_DISPLAY
+    else env.WAYLAND_DISPLAY = display
+  }
 }

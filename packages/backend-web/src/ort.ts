@@ -14,6 +14,17 @@ export type OrtSession = Ort.InferenceSession
 
 type CreateOptions = Parameters<typeof Ort.InferenceSession.create>[1]
 
+// leaky never prints on its own: onnxruntime-web logs warnings (JS side) and a failed kernel (wasm
+// side) to the console by default. Unless the caller chose a level before importing leaky, only
+// fatal messages get through, and every session logs at ort.env.logLevel (see createSession).
+if (ort.env.logLevel === undefined || ort.env.logLevel === 'warning') ort.env.logLevel = 'fatal'
+
+const SEVERITY = { verbose: 0, info: 1, warning: 2, error: 3, fatal: 4 } as const
+
+function sessionLogLevel(): 0 | 1 | 2 | 3 | 4 {
+  return SEVERITY[ort.env.logLevel ?? 'fatal'] ?? SEVERITY.fatal
+}
+
 let queue: Promise<unknown> = Promise.resolve()
 
 /** Runs `work` after everything queued before it: one call into onnxruntime-web at a time. */
@@ -32,7 +43,9 @@ function serialized<T>(work: () => Promise<T>): Promise<T> {
  * layers at once.
  */
 export async function createSession(model: Uint8Array, options: CreateOptions): Promise<OrtSession> {
-  const session = await serialized(() => ort.InferenceSession.create(model, options))
+  const session = await serialized(() =>
+    ort.InferenceSession.create(model, { ...options, logSeverityLevel: sessionLogLevel() }),
+  )
   const run = session.run.bind(session)
   const release = session.release.bind(session)
   return Object.assign(session, {

@@ -14,6 +14,7 @@ export {
   rankBackends,
   useCalibration,
 } from './backend/auto.js'
+export { type CallSeconds, fitCosts, type Measurement } from './backend/costs-fit.js'
 export {
   createLayer,
   getBackend,

@@ -19,6 +19,7 @@ import {
   type BackendCost,
   type BackendName,
   builtInCosts,
+  fitCosts,
   getBackend,
   type Layer,
   relativeError,
@@ -246,30 +247,20 @@ async function probeCalls(backend: Backend): Promise<Probe> {
   }
 }
 
-/** Turns this run's measurements into cost-model figures (see core's auto.ts); gaps keep the built-in figure. */
+/** This run's measurements as core's cost-model fit takes them (a step row's time is one step() call). */
 function calibrate(name: BackendName, probe: Probe, rows: ResultRow[], workloads: Workload[]): BackendCost {
-  const builtIn = builtInCosts(name)
-  const ok = rows.filter((r) => r.backend === name && r.correct && r.secondsMedian !== null)
-  const sized = ok.map((r) => ({ r, w: workloads.find((w) => w.name === r.workload) as Workload }))
-  const rest = (seconds: number, fixed: number) => Math.max(seconds - fixed, seconds * 0.05)
-  const biggest = (list: typeof sized) => list.sort((a, b) => neuronSteps(b.w) - neuronSteps(a.w))[0]
-  const ff = biggest(sized.filter((s) => s.w.mode === 'sequence' && !s.w.weighted))
-  const seqRate = ff
-    ? neuronSteps(ff.w) / rest(ff.r.secondsMedian as number, probe.runCall)
-    : builtIn.sequence.neuronStepsPerSecond
-  const st = sized.find((s) => s.w.mode === 'step')
-  const stepRate = st
-    ? (st.w.batch * st.w.neurons) / rest(st.r.secondsMedian as number, probe.stepCall)
-    : seqRate
-  const wt = biggest(sized.filter((s) => s.w.weighted))
-  const flops = wt
-    ? (2 * neuronSteps(wt.w) * wt.w.inputs) /
-      rest(wt.r.secondsMedian as number, probe.runCall + neuronSteps(wt.w) / seqRate)
-    : builtIn.sequence.flopsPerSecond
-  return {
-    sequence: { callSeconds: probe.runCall, neuronStepsPerSecond: seqRate, flopsPerSecond: flops },
-    step: { callSeconds: probe.stepCall, neuronStepsPerSecond: stepRate, flopsPerSecond: flops },
-  }
+  const measured = rows.flatMap((r) => {
+    const w = workloads.find((k) => k.name === r.workload)
+    if (r.backend !== name || !r.correct || r.secondsMedian === null || !w) return []
+    const { neurons, batch, inputs, weighted, mode } = w
+    return [
+      {
+        workload: { neurons, batch, inputs, weighted, mode, steps: mode === 'step' ? 1 : w.steps },
+        seconds: r.secondsMedian,
+      },
+    ]
+  })
+  return fitCosts(measured, { run: probe.runCall, step: probe.stepCall }, builtInCosts(name))
 }
 
 export async function bench(args: string[]): Promise<number> {

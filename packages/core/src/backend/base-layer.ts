@@ -22,6 +22,20 @@ export type StartState<S> =
  * checks before any work, calls queued one at a time (a runtime session cannot run two calls at
  * once), typed errors, dispose. A subclass supplies only the computation on its runtime.
  *
+ * What BaseLayer guarantees the caller, on every backend:
+ * - A call sees its input and plain state as they were when it was made: a call that has to wait
+ *   (the layer is busy, or a foreign handle must be read first) works on a copy taken at call time.
+ *   A call that starts at once reads the caller's arrays in place, so a subclass whose engine
+ *   awaits mid-call must itself copy whatever it reads after its first await (e.g. later time slices).
+ * - SharedArrayBuffer-backed arrays (input, state, output) behave as ordinary ones: the engine gets
+ *   an ordinary copy, and a shared output buffer is filled after the engine is done.
+ * - Every tensor returned owns exactly its memory (`data.byteLength === data.buffer.byteLength`,
+ *   nothing shared with a state or another layer), except the caller's own `output` buffer: a view
+ *   a subclass returns (of a slab, of a state) is copied. A subclass must never return its resident
+ *   state's own array as a step's `v`: editing a returned v never changes a state.
+ * - A call with nothing to compute (zero steps, or a zero-size batch at any T) returns at once:
+ *   empty voltages and the state unchanged, without reaching the engine.
+ *
  * Subclasses must not mutate a resident state they are given: they return a new one, so that a
  * failed call leaves the caller's state as it was.
  */
@@ -44,8 +58,11 @@ export abstract class BaseLayer<S> implements Layer {
   }
 
   run(xs: Tensor, state?: LIState | StateHandle, options: RunOptions = {}): Promise<RunResult> {
+    const wait = this.#mustWait(state)
+    const input = snapshot(xs, wait)
+    const from = isHandle(state) ? state : snapshotState(state, wait)
     return this.#serialize(async () => {
-      const { steps, batch } = checkSequence(this.spec, xs)
+      const { steps, batch } = checkSequence(this.spec, input)
       checkOutput(this.spec, steps, batch, options, xs)
       const outputs = steps * sizeOf(stateShape(this.spec, batch))
       checkCapacity('this run', [
@@ -53,19 +70,37 @@ export abstract class BaseLayer<S> implements Layer {
         options.recordStates ? outputs : 0,
         ...this.extraElements(steps, batch, options),
       ])
-      const pending = this.#start(state, batch)
+      const pending = this.#start(from, batch)
       const start = pending instanceof Promise ? await pending : pending
-      return this.runSequence(xs, steps, batch, start, options)
+      if (outputs === 0) return this.#nothingToRun(steps, batch, start, options)
+      const shared = options.output !== undefined && isShared(options.output)
+      const result = await this.runSequence(
+        input,
+        steps,
+        batch,
+        start,
+        shared ? { ...options, output: undefined } : options,
+      )
+      return ownedResult(result, options.output)
     })
   }
 
   step(x: Tensor, state?: LIState | StateHandle): Promise<LayerStepResult> {
+    const wait = this.#mustWait(state)
+    const input = snapshot(x, wait)
+    const from = isHandle(state) ? state : snapshotState(state, wait)
     return this.#serialize(async () => {
-      const batch = checkStepInput(this.spec, x)
-      const pending = this.#start(state, batch)
+      const batch = checkStepInput(this.spec, input)
+      const pending = this.#start(from, batch)
       const start = pending instanceof Promise ? await pending : pending
-      const { v, state: next } = await this.runStep(x, batch, start)
-      return { v, state: new LayerStateHandle(this, stateShape(this.spec, batch), next) }
+      const shape = stateShape(this.spec, batch)
+      if (input.data.length === 0) {
+        // A zero-size batch: nothing to compute, and no engine needs to see an empty tensor.
+        const empty = { v: { data: new Float32Array(0), shape }, i: { data: new Float32Array(0), shape } }
+        return { v: empty.v, state: new PlainStateHandle(this, shape, empty) }
+      }
+      const { v, state: next } = await this.runStep(input, batch, start)
+      return { v: ownedTensor(v), state: new LayerStateHandle(this, shape, next) }
     })
   }
 
@@ -146,12 +181,44 @@ export abstract class BaseLayer<S> implements Layer {
     }
     if (state instanceof LayerStateHandle && state.owner === this)
       return { kind: 'resident', value: state.value as S }
+    if (state instanceof PlainStateHandle && state.owner === this)
+      return { kind: 'plain', state: state.state }
     // Another layer's handle (another backend's, or of another copy of @leaky/core): read it out,
     // then use it as plain data. The read never waits on its owner's queue (see readResident).
     return state.read().then((plain): StartState<S> => {
       checkState(this.spec, plain, batch)
       return { kind: 'plain', state: plain }
     })
+  }
+
+  /**
+   * Whether a call made now will not start at once: the layer is busy, or the state is a handle of
+   * another layer, to be read first. Such a call works on copies of the caller's arrays.
+   */
+  #mustWait(state: unknown): boolean {
+    if (this.#pending > 0) return true
+    if (state === undefined || !isHandle(state)) return false
+    return !((state instanceof LayerStateHandle || state instanceof PlainStateHandle) && state.owner === this)
+  }
+
+  /** Zero steps or a zero-size batch: the start state, copied, and no voltages. */
+  async #nothingToRun(
+    steps: number,
+    batch: Shape,
+    start: StartState<S>,
+    options: RunOptions,
+  ): Promise<RunResult> {
+    const shape = stateShape(this.spec, batch)
+    const state = start.kind === 'plain' ? copyState(start.state) : await this.readState(start.value, shape)
+    const outShape = [steps, ...shape]
+    const voltages = { data: options.output ?? new Float32Array(0), shape: outShape }
+    return {
+      voltages,
+      state,
+      ...(options.recordStates
+        ? { states: { v: voltages, i: { data: new Float32Array(0), shape: outShape } } }
+        : {}),
+    }
   }
 
   /**
@@ -186,13 +253,104 @@ export abstract class BaseLayer<S> implements Layer {
 }
 
 /** A StateHandle, told apart structurally: a handle of another copy of core is no LayerStateHandle. */
-function isHandle(state: object): state is StateHandle {
+function isHandle(state: unknown): state is StateHandle {
+  if (typeof state !== 'object' || state === null) return false
   const h = state as Partial<StateHandle> & { v?: unknown }
   return typeof h.read === 'function' && 'disposed' in h && h.v === undefined
 }
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
+}
+
+/** Whether an array lives in a SharedArrayBuffer (another thread may write it while the engine reads). */
+function isShared(data: Float32Array): boolean {
+  return typeof SharedArrayBuffer === 'function' && data.buffer instanceof SharedArrayBuffer
+}
+
+/** True when the array is the whole of an ordinary buffer: transferring it detaches nothing else. */
+function ownsItsMemory(data: Float32Array): boolean {
+  return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && !isShared(data)
+}
+
+/**
+ * The tensor a call will read: the caller's own when it starts at once, else a copy taken now.
+ * SharedArrayBuffer-backed data is always copied into an ordinary buffer. Anything that is not a
+ * Float32Array tensor is passed on as it is, for the checks to reject.
+ */
+function snapshot<T>(value: T, always: boolean): T {
+  const t = value as Partial<Tensor> | null | undefined
+  if (typeof t !== 'object' || t === null || !(t.data instanceof Float32Array)) return value
+  if (!always && !isShared(t.data)) return value
+  // slice() of a shared array is an ordinary one (its species constructor allocates a new ArrayBuffer).
+  return { data: t.data.slice(), shape: Array.isArray(t.shape) ? [...t.shape] : t.shape } as T
+}
+
+function snapshotState<T>(state: T, always: boolean): T {
+  const s = state as Partial<LIState> | null | undefined
+  if (typeof s !== 'object' || s === null || !('v' in s) || !('i' in s)) return state
+  const v = snapshot(s.v, always)
+  const i = snapshot(s.i, always)
+  return v === s.v && i === s.i ? state : ({ v, i } as T)
+}
+
+function copyState(s: LIState): LIState {
+  return { v: { data: s.v.data.slice(), shape: s.v.shape }, i: { data: s.i.data.slice(), shape: s.i.shape } }
+}
+
+function ownedTensor(t: Tensor): Tensor {
+  // slice() is the cheapest copy into a buffer of its own (~1 µs for 1000 floats, less than new Float32Array(view)).
+  return ownsItsMemory(t.data) ? t : { data: t.data.slice(), shape: t.shape }
+}
+
+/** Every tensor of a run's result owning its memory; a shared `output` buffer filled from the engine's. */
+function ownedResult(result: RunResult, output: Float32Array | undefined): RunResult {
+  let voltages = result.voltages
+  if (output !== undefined && voltages.data !== output) {
+    output.set(voltages.data)
+    voltages = { data: output, shape: voltages.shape }
+  } else if (output === undefined) voltages = ownedTensor(voltages)
+  const state = { v: ownedTensor(result.state.v), i: ownedTensor(result.state.i) }
+  if (!result.states) return { voltages, state }
+  const states = {
+    v: result.states.v === result.voltages ? voltages : ownedTensor(result.states.v),
+    i: ownedTensor(result.states.i),
+  }
+  return { voltages, state, states }
+}
+
+/**
+ * The state of a zero-size batch: plain (there is nothing for an engine to hold), owned by the layer
+ * so that it dies with it.
+ */
+class PlainStateHandle implements StateHandle {
+  readonly owner: BaseLayer<unknown>
+  readonly shape: Shape
+  readonly state: LIState
+  #disposed = false
+
+  constructor(owner: BaseLayer<unknown>, shape: Shape, state: LIState) {
+    this.owner = owner
+    this.shape = shape
+    this.state = state
+  }
+
+  get disposed(): boolean {
+    return this.#disposed || this.owner.disposed
+  }
+
+  read(): Promise<LIState> {
+    if (this.#disposed) return Promise.reject(new DisposedError('this state handle was disposed'))
+    if (this.owner.disposed)
+      return Promise.reject(
+        new DisposedError(`cannot read a state of a ${this.owner.backend} layer after dispose()`),
+      )
+    return Promise.resolve(copyState(this.state))
+  }
+
+  dispose(): void {
+    this.#disposed = true
+  }
 }
 
 class LayerStateHandle<S> implements StateHandle {

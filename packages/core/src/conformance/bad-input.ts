@@ -1,6 +1,6 @@
 import type { Backend, Layer, StateHandle } from '../backend/types.js'
 import { LeakyError } from '../errors/errors.js'
-import type { LIState } from '../layer/spec.js'
+import type { LayerSpec, LIState } from '../layer/spec.js'
 import type { Tensor } from '../tensor/tensor.js'
 
 /** One row of the bad-input table: what was done, the error code expected and what came. */
@@ -19,6 +19,19 @@ async function outcome(call: () => Promise<unknown>): Promise<string> {
     return error instanceof LeakyError
       ? error.code
       : `${error instanceof Error ? error.name : typeof error} (untyped)`
+  }
+}
+
+/** A call that has not settled within `ms` is a failure of its own ('hung'), not a wait for ever. */
+async function within<T>(ms: number, call: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`hung (no answer within ${ms / 1000} s)`)), ms)
+  })
+  try {
+    return await Promise.race([call, late])
+  } finally {
+    clearTimeout(timer)
   }
 }
 
@@ -165,6 +178,67 @@ export async function badInputTable(backend: Backend): Promise<BadInputRow[]> {
           await strict.dispose()
         }
       },
+    ],
+  )
+  table.push(
+    [
+      'a misspelled spec key (neuron)',
+      'E_PARAMETER',
+      () => backend.createLayer({ neuron: 4 } as unknown as LayerSpec),
+    ],
+    [
+      'an unknown spec key',
+      'E_PARAMETER',
+      () => backend.createLayer({ neurons, tau: 2 } as unknown as LayerSpec),
+    ],
+    [
+      'a misspelled parameter (tauMemInV)',
+      'E_PARAMETER',
+      () => backend.createLayer({ neurons, params: { tauMemInV: 50 } as unknown as LayerSpec['params'] }),
+    ],
+    [
+      'a parameter under both names (tauMemInv and tau_mem_inv)',
+      'E_PARAMETER',
+      () =>
+        backend.createLayer({
+          neurons,
+          params: { tauMemInv: 50, tau_mem_inv: 60 } as unknown as LayerSpec['params'],
+        }),
+    ],
+    [
+      'a scalar parameter beyond float32 (vLeak = 1e39)',
+      'E_PARAMETER',
+      () => backend.createLayer({ neurons, params: { vLeak: 1e39 } }),
+    ],
+    [
+      'NaN weights with checkFinite on',
+      'E_NON_FINITE',
+      () =>
+        backend.createLayer({
+          neurons,
+          checkFinite: true,
+          weights: { data: new Float32Array(neurons * 2).fill(Number.NaN), shape: [neurons, 2] },
+        }),
+    ],
+    [
+      'Infinite weights with checkFinite on',
+      'E_NON_FINITE',
+      () =>
+        backend.createLayer({
+          neurons,
+          checkFinite: true,
+          weights: { data: Float32Array.of(1, 2, 3, Number.NEGATIVE_INFINITY), shape: [neurons, 1] },
+        }),
+    ],
+    [
+      'a layer of 2^32 neurons (more than an array holds)',
+      'E_CAPACITY',
+      () => backend.createLayer({ neurons: 2 ** 32 }),
+    ],
+    [
+      'a zero-size batch at T = 1e9 (returns at once, empty)',
+      'no error',
+      () => within(10_000, layer.run({ data: new Float32Array(0), shape: [1e9, 0, neurons] })),
     ],
   )
   const rows: BadInputRow[] = []

@@ -8,6 +8,7 @@ import { mulberry32 } from '../random/mulberry32.js'
 import { relativeError } from '../tensor/compare.js'
 import type { Tensor } from '../tensor/tensor.js'
 import { badInputTable } from './bad-input.js'
+import { callerChecks } from './caller.js'
 import { caseSpec, type GoldenFile, goldenError } from './golden.js'
 import { runCase, stepCase, stepSequence } from './verify.js'
 
@@ -395,6 +396,8 @@ export function conformanceChecks(options: ConformanceOptions): Check[] {
         }),
       ),
   )
+
+  checks.push(...callerChecks(backend))
 
   return checks
 }

@@ -33,19 +33,26 @@ export function memoryBudget(): number {
   return machineBudget
 }
 
-/** Throws CapacityError if arrays of these element counts cannot be allocated together. */
-export function checkCapacity(what: string, arrays: readonly number[]): void {
+/**
+ * Throws CapacityError if arrays of these element counts cannot be allocated together. `advice`
+ * says what the caller can do about it (default: split the sequence).
+ */
+export function checkCapacity(
+  what: string,
+  arrays: readonly number[],
+  advice = 'split the sequence in time or pass a smaller batch',
+): void {
   const largest = Math.max(0, ...arrays)
   if (largest > MAX_ARRAY_ELEMENTS) {
     throw new CapacityError(
-      `${what} needs an array of ${largest.toExponential(3)} float32 values; the most one array can hold is ${MAX_ARRAY_ELEMENTS} — split the sequence in time`,
+      `${what} needs an array of ${largest.toExponential(3)} float32 values; the most one array can hold is ${MAX_ARRAY_ELEMENTS} — ${advice}`,
     )
   }
   const bytes = arrays.reduce((sum, n) => sum + 4 * n, 0)
   const budget = memoryBudget()
   if (bytes > budget) {
     throw new CapacityError(
-      `${what} needs about ${(bytes / 2 ** 30).toFixed(1)} GiB, more than the ${(budget / 2 ** 30).toFixed(1)} GiB budget of this machine — split the sequence in time or pass a smaller batch`,
+      `${what} needs about ${(bytes / 2 ** 30).toFixed(1)} GiB, more than the ${(budget / 2 ** 30).toFixed(1)} GiB budget of this machine — ${advice}`,
     )
   }
 }

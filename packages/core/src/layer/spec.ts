@@ -8,6 +8,7 @@ import {
   type LIParameters,
   resolveParameters,
   stabilityWarnings,
+  unknownKey,
   type WarningHandler,
 } from '../parameters/parameters.js'
 import {
@@ -18,6 +19,10 @@ import {
   sameShape,
   type Tensor,
 } from '../tensor/tensor.js'
+import { checkCapacity } from './capacity.js'
+
+/** The keys a LayerSpec may have; any other is an error (a misspelled key would otherwise do nothing). */
+export const SPEC_KEYS = ['neurons', 'weights', 'params', 'dt', 'onWarning', 'checkFinite'] as const
 
 /** Norse's state of a leaky integrator: voltage and current, each [...batch, neurons]. */
 export interface LIState {
@@ -40,7 +45,10 @@ export interface LayerSpec {
   readonly dt?: number
   /** Receives warnings (dt·tauInv > 2). Leaky never prints; without a handler warnings are dropped. */
   readonly onWarning?: WarningHandler
-  /** Reject inputs that hold NaN or ±Inf with a NonFiniteError. Off by default: NaN propagates, as in Norse. */
+  /**
+   * Reject weights, inputs and states that hold NaN or ±Inf with a NonFiniteError. Off by default:
+   * NaN and ±Inf propagate, as in Norse.
+   */
   readonly checkFinite?: boolean
 }
 
@@ -70,10 +78,17 @@ export function checkNeurons(neurons: unknown, what = 'neurons'): number {
 /** Checks a spec once, when the layer is made, and reports its warnings through the caller's channel. */
 export function resolveSpec(spec: LayerSpec): ResolvedLayerSpec {
   if (typeof spec !== 'object' || spec === null) throw new ParameterError('a layer spec must be an object')
+  for (const key of Object.keys(spec)) {
+    if (!(SPEC_KEYS as readonly string[]).includes(key)) throw unknownKey('the layer spec', key, SPEC_KEYS)
+  }
   const neurons = checkNeurons(spec.neurons)
   const dt = checkDt(spec.dt ?? DEFAULT_DT)
-  const params = resolveParameters(spec.params, neurons)
-  let weights: Tensor | undefined
+  if (spec.checkFinite !== undefined && typeof spec.checkFinite !== 'boolean') {
+    throw new ParameterError(`checkFinite must be true or false, got ${String(spec.checkFinite)}`)
+  }
+  if (spec.onWarning !== undefined && typeof spec.onWarning !== 'function') {
+    throw new ParameterError('onWarning must be a function')
+  }
   let inputs = neurons
   if (spec.weights !== undefined) {
     assertTensor(spec.weights, 'weights')
@@ -83,9 +98,19 @@ export function resolveSpec(spec: LayerSpec): ResolvedLayerSpec {
         `weights must be [neurons, inputs] = [${neurons}, M] with M > 0, got ${formatShape(spec.weights.shape)}`,
       )
     }
-    weights = cloneTensor(spec.weights)
     inputs = cols
   }
+  // Before anything is allocated: the per-neuron coefficients (five arrays of N while they are
+  // made), the copy of the weights, and one step's state and output (a layer that cannot hold them
+  // is of no use).
+  checkCapacity(
+    `a layer of ${neurons} neurons${spec.weights ? ` × ${inputs} inputs` : ''}`,
+    [...Array<number>(8).fill(neurons), spec.weights ? neurons * inputs : 0],
+    'use fewer neurons (or split the layer)',
+  )
+  if (spec.weights && spec.checkFinite) checkFiniteValues(spec.weights, 'weights')
+  const params = resolveParameters(spec.params, neurons)
+  const weights = spec.weights ? cloneTensor(spec.weights) : undefined
   const c = coefficients(params, dt, neurons)
   const warnings = stabilityWarnings(c)
   for (const w of warnings) spec.onWarning?.(w)

@@ -120,9 +120,9 @@ export function simulateChecked(
 
 /**
  * One step from a checked state, as cheaply as a step can be: one slab cut (./slab.ts) holds the
- * new state [v | i]; integrate() writes v in place, so the step's output *is* the new state's v (as in Norse,
- * where the returned v_new and state.v are one tensor). Per-call allocations, not arithmetic,
- * dominate a step of a small layer.
+ * new state [v | i]; integrate() writes v in place. Per-call allocations, not arithmetic, dominate a
+ * step of a small layer. The result shares its slab with other states: it is for a layer's resident
+ * state (which callers see only through copies), never to be handed to a caller as it is.
  */
 export function advance(spec: ResolvedLayerSpec, x: Tensor, batch: Shape, from: LIState): LIState {
   const shape = stateShape(spec, batch)
@@ -149,9 +149,11 @@ export interface StepResult {
 function oneStep(spec: ResolvedLayerSpec, x: Tensor, state: LIState): StepResult {
   const batch = checkStepInput(spec, x)
   checkState(spec, state, batch)
-  // As in Norse, the returned v is the new state's v.
   const next = advance(spec, x, batch, state)
-  return { v: next.v, state: next }
+  // advance() cuts its state from a slab shared by every step: what is returned to the caller owns its
+  // memory. As in Norse, the returned v is the new state's v (one tensor).
+  const v = { data: new Float32Array(next.v.data), shape: next.v.shape }
+  return { v, state: { v, i: { data: new Float32Array(next.i.data), shape: next.i.shape } } }
 }
 
 /** Norse `li_feed_forward_step`: one Euler step with input current x [...batch, N]. */

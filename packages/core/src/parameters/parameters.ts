@@ -59,25 +59,70 @@ export function checkDt(dt: unknown): number {
   return dt
 }
 
-/** Fills in Norse's defaults and checks every parameter against the layer's neuron count. */
+/** Norse's snake_case names (`LIParameters(tau_syn_inv=…)`), accepted as aliases of leaky's. */
+export const NORSE_PARAMETER_NAMES: Readonly<Record<string, (typeof PARAMETER_NAMES)[number]>> =
+  Object.freeze({
+    tau_syn_inv: 'tauSynInv',
+    tau_mem_inv: 'tauMemInv',
+    v_leak: 'vLeak',
+  })
+
+/**
+ * Fills in Norse's defaults and checks every parameter against the layer's neuron count. Keys are
+ * leaky's names or Norse's (never both for one parameter); any other key is an error naming the
+ * known ones, so a misspelling is never silently replaced by a default. Per-neuron arrays are copied:
+ * what the caller does with theirs afterwards cannot reach the layer.
+ */
 export function resolveParameters(params: Partial<LIParameters> | undefined, neurons: number): LIParameters {
-  const merged = { ...NORSE_DEFAULTS, ...(params ?? {}) }
+  if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params))) {
+    throw new ParameterError(`params must be an object like { tauMemInv: 100 }, got ${describeValue(params)}`)
+  }
+  const given: Partial<Record<(typeof PARAMETER_NAMES)[number], unknown>> = {}
+  const spelled: Partial<Record<string, string>> = {}
+  for (const key of Object.keys(params ?? {})) {
+    const name = (PARAMETER_NAMES as readonly string[]).includes(key)
+      ? (key as (typeof PARAMETER_NAMES)[number])
+      : NORSE_PARAMETER_NAMES[key]
+    if (name === undefined)
+      throw unknownKey('params', key, [...PARAMETER_NAMES, ...Object.keys(NORSE_PARAMETER_NAMES)])
+    if (spelled[name] !== undefined) {
+      throw new ParameterError(`params gives ${name} twice, as ${spelled[name]} and as ${key}: keep one`)
+    }
+    spelled[name] = key
+    given[name] = (params as Record<string, unknown>)[key]
+  }
+  const merged: Record<string, ParameterValue> = { ...NORSE_DEFAULTS }
   for (const name of PARAMETER_NAMES) {
-    const value: unknown = merged[name]
+    const value = given[name] === undefined ? NORSE_DEFAULTS[name] : given[name]
+    const what = spelled[name] ?? name
     if (typeof value === 'number') {
-      if (!Number.isFinite(value)) throw new ParameterError(`${name} must be finite, got ${value}`)
+      // Computed in float32: a number beyond float32's range would be ±Inf there.
+      if (!Number.isFinite(value) || !Number.isFinite(Math.fround(value)))
+        throw new ParameterError(`${what} must be finite in float32 (|x| < 3.4e38), got ${value}`)
+      merged[name] = value
       continue
     }
     if (!(value instanceof Float32Array)) {
-      throw new ParameterError(`${name} must be a number or a Float32Array, got ${describeValue(value)}`)
+      throw new ParameterError(`${what} must be a number or a Float32Array, got ${describeValue(value)}`)
     }
     if (value.length !== neurons) {
-      throw new ShapeError(`${name} has ${value.length} values, the layer has ${neurons} neurons`)
+      throw new ShapeError(`${what} has ${value.length} values, the layer has ${neurons} neurons`)
     }
     const bad = value.findIndex((x) => !Number.isFinite(x))
-    if (bad >= 0) throw new ParameterError(`${name}[${bad}] must be finite, got ${value[bad]}`)
+    if (bad >= 0) throw new ParameterError(`${what}[${bad}] must be finite, got ${value[bad]}`)
+    merged[name] = new Float32Array(value)
   }
-  return merged
+  return merged as unknown as LIParameters
+}
+
+/** An unknown key: the error names every known one, and the closest when it differs only in case or `_`. */
+export function unknownKey(where: string, key: string, known: readonly string[]): ParameterError {
+  const fold = (k: string) => k.toLowerCase().replaceAll('_', '')
+  const close = known.find((k) => fold(k) === fold(key))
+  return new ParameterError(
+    `${where} has an unknown key ${JSON.stringify(key)}${close ? ` (did you mean ${close}?)` : ''}; ` +
+      `the known keys are ${known.join(', ')}`,
+  )
 }
 
 function perNeuron(value: ParameterValue, neurons: number): Float32Array {
