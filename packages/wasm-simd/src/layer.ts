@@ -88,6 +88,11 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
    * A tensor of `shape` in wasm memory: passed to run/step as input, or as run's `output`, it is
    * used in place. It stays valid when the memory grows, and until this layer is disposed.
    */
+  /** Arrays of `allocate()` go to the kernel where they lie (BaseLayer would copy shared memory). */
+  protected override isEngineMemory(data: Float32Array): boolean {
+    return this.#shared?.owns(data) ?? false
+  }
+
   allocate(shape: Shape): Tensor {
     if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0))
       throw new ShapeError(`allocate: shape must be an array of integers >= 0, got ${String(shape)}`)

@@ -59,8 +59,8 @@ export abstract class BaseLayer<S> implements Layer {
 
   run(xs: Tensor, state?: LIState | StateHandle, options: RunOptions = {}): Promise<RunResult> {
     const wait = this.#mustWait(state)
-    const input = snapshot(xs, wait)
-    const from = isHandle(state) ? state : snapshotState(state, wait)
+    const input = snapshot(xs, wait, this.#engineMemory)
+    const from = isHandle(state) ? state : snapshotState(state, wait, this.#engineMemory)
     return this.#serialize(async () => {
       const { steps, batch } = checkSequence(this.spec, input)
       checkOutput(this.spec, steps, batch, options, xs)
@@ -73,7 +73,8 @@ export abstract class BaseLayer<S> implements Layer {
       const pending = this.#start(from, batch)
       const start = pending instanceof Promise ? await pending : pending
       if (outputs === 0) return this.#nothingToRun(steps, batch, start, options)
-      const shared = options.output !== undefined && isShared(options.output)
+      const shared =
+        options.output !== undefined && isShared(options.output) && !this.isEngineMemory(options.output)
       const result = await this.runSequence(
         input,
         steps,
@@ -87,8 +88,8 @@ export abstract class BaseLayer<S> implements Layer {
 
   step(x: Tensor, state?: LIState | StateHandle): Promise<LayerStepResult> {
     const wait = this.#mustWait(state)
-    const input = snapshot(x, wait)
-    const from = isHandle(state) ? state : snapshotState(state, wait)
+    const input = snapshot(x, wait, this.#engineMemory)
+    const from = isHandle(state) ? state : snapshotState(state, wait, this.#engineMemory)
     return this.#serialize(async () => {
       const batch = checkStepInput(this.spec, input)
       const pending = this.#start(from, batch)
@@ -112,6 +113,17 @@ export abstract class BaseLayer<S> implements Layer {
     await Promise.allSettled([...this.#reads])
     await this.release()
   }
+
+  /**
+   * Whether an array lives in this layer's own engine memory (`allocate()`): such an array is handed
+   * to the engine as it is even when it is SharedArrayBuffer-backed (a shared wasm memory), so that
+   * zero-copy stays zero-copy. A call that must wait still snapshots it.
+   */
+  protected isEngineMemory(_data: Float32Array): boolean {
+    return false
+  }
+
+  readonly #engineMemory = (data: Float32Array): boolean => this.isEngineMemory(data)
 
   /** Elements of working memory a run allocates beyond its output (for the capacity check). */
   protected extraElements(_steps: number, _batch: Shape, _options: RunOptions): number[] {
@@ -278,19 +290,19 @@ function ownsItsMemory(data: Float32Array): boolean {
  * SharedArrayBuffer-backed data is always copied into an ordinary buffer. Anything that is not a
  * Float32Array tensor is passed on as it is, for the checks to reject.
  */
-function snapshot<T>(value: T, always: boolean): T {
+function snapshot<T>(value: T, always: boolean, engineMemory: (data: Float32Array) => boolean): T {
   const t = value as Partial<Tensor> | null | undefined
   if (typeof t !== 'object' || t === null || !(t.data instanceof Float32Array)) return value
-  if (!always && !isShared(t.data)) return value
+  if (!always && (!isShared(t.data) || engineMemory(t.data))) return value
   // slice() of a shared array is an ordinary one (its species constructor allocates a new ArrayBuffer).
   return { data: t.data.slice(), shape: Array.isArray(t.shape) ? [...t.shape] : t.shape } as T
 }
 
-function snapshotState<T>(state: T, always: boolean): T {
+function snapshotState<T>(state: T, always: boolean, engineMemory: (data: Float32Array) => boolean): T {
   const s = state as Partial<LIState> | null | undefined
   if (typeof s !== 'object' || s === null || !('v' in s) || !('i' in s)) return state
-  const v = snapshot(s.v, always)
-  const i = snapshot(s.i, always)
+  const v = snapshot(s.v, always, engineMemory)
+  const i = snapshot(s.i, always, engineMemory)
   return v === s.v && i === s.i ? state : ({ v, i } as T)
 }
 
