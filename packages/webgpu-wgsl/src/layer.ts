@@ -211,16 +211,36 @@ export class WgslLayer extends BaseLayer<GpuState> {
     pass.end()
   }
 
-  /** Submits, and fails (with the GPU's own message) if WebGPU reported a validation or memory error. */
-  async #submit(encoder: GPUCommandEncoder): Promise<void> {
-    if (this.#gpu.lost) throw new BackendError(this.#gpu.lost)
+  /**
+   * Submits; the promise fails (with the GPU's own message) if WebGPU reported a validation or memory
+   * error. Both scopes are popped at once, so a caller can await them together with its readback.
+   */
+  #submit(encoder: GPUCommandEncoder): Promise<void> {
+    if (this.#gpu.lost) return Promise.reject(new BackendError(this.#gpu.lost))
     this.#device.pushErrorScope('out-of-memory')
     this.#device.pushErrorScope('validation')
     this.#device.queue.submit([encoder.finish()])
-    const validation = await this.#device.popErrorScope()
-    const memory = await this.#device.popErrorScope()
-    const error = validation ?? memory
-    if (error) throw new BackendError(`${this.backend}: WebGPU error: ${error.message}`)
+    const validation = this.#device.popErrorScope()
+    const memory = this.#device.popErrorScope()
+    return Promise.all([validation, memory]).then(([v, m]) => {
+      const error = v ?? m
+      if (error) throw new BackendError(`${this.backend}: WebGPU error: ${error.message}`)
+    })
+  }
+
+  /** Submits and reads `floats` back from `staging`: one round trip, the error scopes checked first. */
+  async #submitAndRead(
+    encoder: GPUCommandEncoder,
+    staging: GPUBuffer,
+    floats: number,
+  ): Promise<Float32Array> {
+    const checked = this.#submit(encoder)
+    const values = this.#read(staging, floats)
+    // A failed submit also fails the map: report the submit's error, and never leave a rejection unseen.
+    const [check, read] = await Promise.allSettled([checked, values])
+    if (check.status === 'rejected') throw check.reason
+    if (read.status === 'rejected') throw read.reason
+    return read.value
   }
 
   async #read(staging: GPUBuffer, floats: number): Promise<Float32Array> {
@@ -261,9 +281,9 @@ export class WgslLayer extends BaseLayer<GpuState> {
       return b
     }
     try {
-      const first = this.#device.createCommandEncoder()
+      // The start state is copied in by the first slice's commands (or on its own when T = 0).
+      let first: GPUCommandEncoder | undefined = this.#device.createCommandEncoder()
       const state = keep(this.#stateBuffer(start, width, first))
-      await this.#submit(first)
       const storage = U().STORAGE | U().COPY_DST | U().COPY_SRC
       const x = keep(this.#buffer(slice * rows * inputs, storage))
       const projected = this.#weights ? keep(this.#buffer(slice * width, storage)) : undefined
@@ -276,7 +296,8 @@ export class WgslLayer extends BaseLayer<GpuState> {
         const n = Math.min(slice, steps - t0)
         const xIn = xs.data.subarray(t0 * rows * inputs, (t0 + n) * rows * inputs)
         this.#device.queue.writeBuffer(x, 0, xIn.buffer, xIn.byteOffset, xIn.byteLength)
-        const encoder = this.#device.createCommandEncoder()
+        const encoder = first ?? this.#device.createCommandEncoder()
+        first = undefined
         this.#encode(encoder, {
           steps: n,
           rows,
@@ -290,14 +311,15 @@ export class WgslLayer extends BaseLayer<GpuState> {
         encoder.copyBufferToBuffer(voltages, 0, staging, 0, 4 * n * width)
         if (currents) encoder.copyBufferToBuffer(currents, 0, staging, 4 * n * width, 4 * n * width)
         if (t0 + n >= steps) encoder.copyBufferToBuffer(state, 0, stateStaging, 0, 8 * width)
-        await this.#submit(encoder)
-        const values = await this.#read(staging, n * width * (record ? 2 : 1))
+        const values = await this.#submitAndRead(encoder, staging, n * width * (record ? 2 : 1))
         out.set(values.subarray(0, n * width), t0 * width)
         record?.set(values.subarray(n * width), t0 * width)
       }
       let final: LIState
-      if (steps === 0) final = await this.readState({ buffer: state, width }, shape)
-      else {
+      if (first) {
+        await this.#submit(first)
+        final = await this.readState({ buffer: state, width }, shape)
+      } else {
         const s = await this.#read(stateStaging, 2 * width)
         final = { v: { data: s.slice(0, width), shape }, i: { data: s.slice(width), shape } }
       }
@@ -341,8 +363,7 @@ export class WgslLayer extends BaseLayer<GpuState> {
         uniforms: uniforms as GPUBuffer,
       })
       encoder.copyBufferToBuffer(voltages as GPUBuffer, 0, staging as GPUBuffer, 0, 4 * width)
-      await this.#submit(encoder)
-      const v = await this.#read(staging as GPUBuffer, width)
+      const v = await this.#submitAndRead(encoder, staging as GPUBuffer, width)
       this.#states.add(state)
       return { v: { data: v, shape }, state: { buffer: state, width } }
     } catch (error) {
@@ -368,13 +389,57 @@ export class WgslLayer extends BaseLayer<GpuState> {
     return buffers
   }
 
+  /**
+   * For benchmarks: seconds one LI pass over `steps` × `rows` rows takes with x, v and the state
+   * already on the GPU (no upload, no readback): the kernel against the memory roofline. Median of
+   * `repetitions` passes, each timed from submit to onSubmittedWorkDone. Inputs are zeros.
+   */
+  async timeResidentPass(steps: number, rows: number, repetitions = 5): Promise<number> {
+    const width = rows * this.spec.neurons
+    if (4 * steps * Math.max(width, rows * this.spec.inputs) > this.#gpu.maxBinding)
+      throw new CapacityError(
+        `${steps} steps of ${width} values exceed one binding (${this.#gpu.maxBinding} bytes)`,
+      )
+    const storage = U().STORAGE | U().COPY_DST | U().COPY_SRC
+    const made = [
+      this.#buffer(steps * rows * this.spec.inputs, storage),
+      this.#buffer(this.#weights ? steps * width : 1, storage),
+      this.#buffer(2 * width, storage),
+      this.#buffer(steps * width, storage),
+      this.#buffer(128, U().UNIFORM | U().COPY_DST),
+    ] as const
+    const [x, projected, state, voltages, uniforms] = made
+    try {
+      const seconds: number[] = []
+      for (let r = 0; r <= repetitions; r++) {
+        const encoder = this.#device.createCommandEncoder()
+        this.#encode(encoder, {
+          steps,
+          rows,
+          x,
+          ...(this.#weights ? { projected } : {}),
+          state,
+          voltages,
+          uniforms,
+        })
+        const t0 = performance.now()
+        await this.#submit(encoder)
+        await this.#device.queue.onSubmittedWorkDone()
+        if (r > 0) seconds.push((performance.now() - t0) / 1000) // the first pass warms up
+      }
+      seconds.sort((a, b) => a - b)
+      return seconds[Math.floor(seconds.length / 2)] as number
+    } finally {
+      for (const b of made) b.destroy()
+    }
+  }
+
   protected async readState(state: GpuState, shape: Shape): Promise<LIState> {
     const staging = this.#buffer(2 * state.width, U().MAP_READ | U().COPY_DST)
     try {
       const encoder = this.#device.createCommandEncoder()
       encoder.copyBufferToBuffer(state.buffer, 0, staging, 0, 8 * state.width)
-      await this.#submit(encoder)
-      const s = await this.#read(staging, 2 * state.width)
+      const s = await this.#submitAndRead(encoder, staging, 2 * state.width)
       return { v: { data: s.slice(0, state.width), shape }, i: { data: s.slice(state.width), shape } }
     } finally {
       staging.destroy()
