@@ -14,14 +14,7 @@ import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { findWorkload, makeWorkload, measure, neuronSteps, norseFigures, type Workload } from '@leaky/bench'
-import {
-  type Backend,
-  getBackend,
-  jsBackend,
-  type Layer,
-  relativeError,
-  resolveSpec,
-} from '@leaky/core'
+import { type Backend, getBackend, jsBackend, type Layer, relativeError, resolveSpec } from '@leaky/core'
 import { verifyBackend } from '@leaky/core/conformance'
 import { bundledGoldenPath, readGoldenFile } from '@leaky/core/conformance/node'
 import { chooseGpuGraph, layerTraffic, MIN_BYTES_PER_NEURON_STEP } from '@leaky/onnx'
