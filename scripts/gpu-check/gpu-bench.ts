@@ -17,7 +17,7 @@ import { findWorkload, makeWorkload, measure, neuronSteps, norseFigures, type Wo
 import { type Backend, getBackend, jsBackend, type Layer, relativeError, resolveSpec } from '@leaky/core'
 import { verifyBackend } from '@leaky/core/conformance'
 import { bundledGoldenPath, readGoldenFile } from '@leaky/core/conformance/node'
-import { chooseGpuGraph, layerTraffic, MIN_BYTES_PER_NEURON_STEP } from '@leaky/onnx'
+import { chooseGpuGraph, fusedKernelBytes, layerTraffic } from '@leaky/onnx'
 import { type WgslLayer, webgpuWgslBackend } from '@leaky/webgpu-wgsl'
 
 const { values } = parseArgs({
@@ -66,9 +66,7 @@ const cases = FULL.map((w) => (quick ? { ...w, ...QUICK[w.name] } : w))
 /** Bytes a neuron-step the traffic model gives the graph or kernel this backend runs. */
 function modelBytes(backend: string, w: Workload): { graph: string; bytes: number } {
   if (backend === 'webgpu-wgsl')
-    return w.mode === 'step'
-      ? { graph: 'fused WGSL step', bytes: MIN_BYTES_PER_NEURON_STEP.step }
-      : { graph: 'fused WGSL pass', bytes: MIN_BYTES_PER_NEURON_STEP.sequence }
+    return { graph: `fused WGSL ${w.weighted ? 'matmul + ' : ''}${w.mode}`, bytes: fusedKernelBytes(w) }
   const small = w.weighted
     ? w
     : { ...w, neurons: Math.min(w.neurons, 10_000), inputs: Math.min(w.inputs, 10_000) }

@@ -5,7 +5,7 @@
  */
 import { makeWorkload, type Workload } from '@leaky/bench'
 import { resolveSpec } from '@leaky/core'
-import { chooseGpuGraph, layerTraffic, MIN_BYTES_PER_NEURON_STEP } from '@leaky/onnx'
+import { chooseGpuGraph, fusedKernelBytes, layerTraffic } from '@leaky/onnx'
 import type { ResultRow } from './report.js'
 
 /** An H200's HBM3e bandwidth, bytes/s. */
@@ -15,11 +15,11 @@ const isGpu = (backend: string) => /webgpu|cuda/.test(backend)
 
 /** Bytes a neuron-step and what moves them, for a GPU backend on a workload. */
 function modelled(backend: string, w: Workload): { bytes: number; graph: string } {
-  const fused = backend === 'webgpu-wgsl'
-  if (w.mode === 'step') {
-    if (fused && !w.weighted) return { bytes: MIN_BYTES_PER_NEURON_STEP.step, graph: 'fused WGSL step' }
-  } else if (fused && !w.weighted)
-    return { bytes: MIN_BYTES_PER_NEURON_STEP.sequence, graph: 'fused WGSL pass' }
+  if (backend === 'webgpu-wgsl')
+    return {
+      bytes: fusedKernelBytes(w),
+      graph: `fused WGSL ${w.weighted ? 'matmul + ' : ''}${w.mode === 'step' ? 'step' : 'pass'}`,
+    }
   // The graph traffic depends on T and batch, not on N: model a copy of the workload with N ≤ 1e4.
   const scale = w.weighted
     ? w

@@ -1,7 +1,9 @@
 /** The memory-traffic model of leaky's ONNX graphs: bytes per neuron-step, read off the graph. */
 export {
   chooseGpuGraph,
+  type FusedWork,
   formatTraffic,
+  fusedKernelBytes,
   type GpuGraphChoice,
   type LayerTraffic,
   layerTraffic,

@@ -100,3 +100,23 @@ export function formatTraffic(t: LayerTraffic, bandwidth?: number): string {
   const rate = predictedThroughput(t.bytesPerNeuronStep, bandwidth)
   return `${head} → ${rate.toExponential(1)} neuron-steps/s at ${(bandwidth / 1e12).toPrecision(2)} TB/s`
 }
+
+/** The shape of work {@link fusedKernelBytes} counts. */
+export interface FusedWork {
+  readonly mode: 'sequence' | 'step'
+  readonly inputs: number
+  readonly neurons: number
+  readonly weighted: boolean
+}
+
+/**
+ * Bytes a neuron-step of leaky's fused WGSL engine (@leaky/webgpu-wgsl), counted from its kernels
+ * as the graphs above are from their nodes. Sequence: x read and v written once (8 B). Weighted: x
+ * (4·inputs/N), the projection written and read back (8), v (4); W is read once per 16 rows of x,
+ * which the L2 cache serves, so it is left out. Step: x (4), the state copied to a new buffer (read
+ * 8, write 8), read and written by the kernel (16), v written and copied out (12): 48 B.
+ */
+export function fusedKernelBytes(w: FusedWork): number {
+  const x = w.weighted ? (4 * w.inputs) / w.neurons + 8 : 4
+  return w.mode === 'step' ? x + 44 : x + 4
+}
