@@ -14,11 +14,7 @@ import {
 import { type Acquired, acquireGpu } from './device.js'
 import { WGSL_BACKEND, WgslLayer } from './layer.js'
 
-let acquired: Promise<Acquired> | undefined
-const gpu = (): Promise<Acquired> => {
-  acquired ??= acquireGpu()
-  return acquired
-}
+const gpu = (): Promise<Acquired> => acquireGpu()
 
 async function probe(): Promise<Availability> {
   const g = await gpu()

@@ -112,8 +112,15 @@ let dawnInstance: GPU | undefined
 /** The module name kept in a variable, so browser bundlers leave Dawn out. */
 const DAWN = 'webgpu'
 
+let acquired: Promise<Acquired> | undefined
+
 /** One device for the whole process / page; the first caller's answer is kept. */
-export async function acquireGpu(): Promise<Acquired> {
+export function acquireGpu(): Promise<Acquired> {
+  acquired ??= acquire()
+  return acquired
+}
+
+async function acquire(): Promise<Acquired> {
   try {
     const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator
     if (nav?.gpu) return await requestGpu(nav.gpu, 'in this browser')

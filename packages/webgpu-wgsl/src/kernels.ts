@@ -2,7 +2,8 @@
  * The WGSL kernels. The LI kernel is one invocation per neuron (of every batch row): it reads its
  * state once, walks the time slice with (v, i) in registers — x read once, v written once per step,
  * 8 bytes a neuron-step, the memory minimum — and writes the state back once. Norse's order of
- * operations, one float32 rounding per operation:
+ * operations, one float32 rounding per operation (the state is read from one buffer and written to
+ * another, so a step never copies, nor changes, the state it starts from):
  *
  *     j = i + x;  v = v + a·((vLeak − v) + j);  i = j − b·j
  *
@@ -34,7 +35,8 @@ struct Slice {
 @group(0) @binding(0) var<uniform> s: Slice;
 @group(0) @binding(1) var<storage, read> coefficients: array<f32>; // [a | b | vLeak], each s.params long
 @group(0) @binding(2) var<storage, read> x: array<f32>;            // [steps, width]
-@group(0) @binding(3) var<storage, read_write> state: array<f32>;  // [v | i], each width long
+@group(0) @binding(3) var<storage, read> stateIn: array<f32>;      // [v | i], each width long
+@group(0) @binding(6) var<storage, read_write> state: array<f32>;  // the state after the slice, same layout
 @group(0) @binding(4) var<storage, read_write> voltages: array<f32>; // [steps, width]
 @group(0) @binding(5) var<storage, read_write> currents: array<f32>; // [steps, width] when recording, else unused
 
@@ -48,8 +50,8 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   let a = coefficients[n];
   let b = coefficients[s.params + n];
   let leak = coefficients[2u * s.params + n];
-  var v = state[k];
-  var i = state[s.width + k];
+  var v = stateIn[k];
+  var i = stateIn[s.width + k];
   for (var t = 0u; t < s.steps; t = t + 1u) {
     let at = t * s.width + k;
     let j = i + x[at];

@@ -88,8 +88,13 @@ export class WgslLayer extends BaseLayer<GpuState> {
   /** Step buffers reused across step() calls of one width: x, projected x, voltages, uniforms, staging. */
   #stepBuffers: { width: number; inputs: number; buffers: GPUBuffer[] } | undefined
 
-  constructor(spec: ResolvedLayerSpec, gpu: GpuContext) {
+  /** Most floats one slice's x or voltages buffer holds. */
+  readonly #sliceFloats: number
+
+  /** `options.sliceFloats` caps a time slice below the default 2^25 floats (tests cut runs into many slices). */
+  constructor(spec: ResolvedLayerSpec, gpu: GpuContext, options: { readonly sliceFloats?: number } = {}) {
     super(spec)
+    this.#sliceFloats = options.sliceFloats ?? SLICE_FLOATS
     this.#gpu = gpu
     this.#device = gpu.device
     const { a, b, vLeak, scalar } = spec.coefficients
@@ -133,21 +138,23 @@ export class WgslLayer extends BaseLayer<GpuState> {
     return this.#device.createBuffer({ size: Math.max(16, 4 * floats), usage })
   }
 
-  /** A new state buffer holding `start` (copied on the GPU when it is resident). */
-  #stateBuffer(start: StartState<GpuState>, width: number, encoder: GPUCommandEncoder): GPUBuffer {
+  /** An empty state buffer [v | i] for `width` values each. */
+  #newState(width: number): GPUBuffer {
     if (8 * width > this.#gpu.maxBinding)
       throw new CapacityError(
         `a state of ${width} neurons × batch exceeds this GPU's largest binding (${this.#gpu.maxBinding} bytes)`,
       )
-    const buffer = this.#buffer(2 * width, U().STORAGE | U().COPY_SRC | U().COPY_DST)
-    if (start.kind === 'resident') encoder.copyBufferToBuffer(start.value.buffer, 0, buffer, 0, 8 * width)
-    else {
-      const q = this.#device.queue
-      const { v, i } = start.state
-      q.writeBuffer(buffer, 0, v.data.buffer, v.data.byteOffset, v.data.byteLength)
-      q.writeBuffer(buffer, 4 * width, i.data.buffer, i.data.byteOffset, i.data.byteLength)
-    }
-    return buffer
+    return this.#buffer(2 * width, U().STORAGE | U().COPY_SRC | U().COPY_DST)
+  }
+
+  /** The buffer the first kernel reads the start state from: a resident one as it is, a plain one uploaded into `upload`. */
+  #startBuffer(start: StartState<GpuState>, width: number, upload: GPUBuffer): GPUBuffer {
+    if (start.kind === 'resident') return start.value.buffer
+    const q = this.#device.queue
+    const { v, i } = start.state
+    q.writeBuffer(upload, 0, v.data.buffer, v.data.byteOffset, v.data.byteLength)
+    q.writeBuffer(upload, 4 * width, i.data.buffer, i.data.byteOffset, i.data.byteLength)
+    return upload
   }
 
   /** Encodes projection (weighted) and the LI kernel over `steps` steps of `rows` rows. */
@@ -158,6 +165,7 @@ export class WgslLayer extends BaseLayer<GpuState> {
       rows: number
       x: GPUBuffer
       projected?: GPUBuffer
+      stateIn: GPUBuffer
       state: GPUBuffer
       voltages: GPUBuffer
       currents?: GPUBuffer
@@ -201,7 +209,8 @@ export class WgslLayer extends BaseLayer<GpuState> {
           { binding: 0, resource: { buffer: o.uniforms, offset: 0, size: 4 * LI_UNIFORM_WORDS } },
           { binding: 1, resource: { buffer: this.#coefficients } },
           { binding: 2, resource: { buffer: currentsIn } },
-          { binding: 3, resource: { buffer: o.state } },
+          { binding: 3, resource: { buffer: o.stateIn } },
+          { binding: 6, resource: { buffer: o.state } },
           { binding: 4, resource: { buffer: o.voltages } },
           { binding: 5, resource: { buffer: o.currents ?? this.#unused } },
         ],
@@ -267,7 +276,7 @@ export class WgslLayer extends BaseLayer<GpuState> {
     const out = options.output ?? new Float32Array(steps * width)
     const record = options.recordStates ? new Float32Array(steps * width) : undefined
     const perStep = Math.max(width, rows * inputs)
-    let slice = Math.floor(Math.min(SLICE_FLOATS, this.#gpu.maxBinding / 4) / perStep)
+    let slice = Math.floor(Math.min(this.#sliceFloats, this.#gpu.maxBinding / 4) / perStep)
     // The projection's grid is one workgroup row per TILE rows of x: at most 65 535 of them.
     if (this.#weights) slice = Math.min(slice, Math.floor((MAX_GROUPS * TILE) / rows))
     slice = Math.max(1, Math.min(steps, slice))
@@ -281,9 +290,11 @@ export class WgslLayer extends BaseLayer<GpuState> {
       return b
     }
     try {
-      // The start state is copied in by the first slice's commands (or on its own when T = 0).
-      let first: GPUCommandEncoder | undefined = this.#device.createCommandEncoder()
-      const state = keep(this.#stateBuffer(start, width, first))
+      // Slices read the state from one buffer and write it to the other, in turn; the first reads the
+      // start state where it is (a resident one is never written).
+      const pair = [keep(this.#newState(width)), keep(this.#newState(width))] as const
+      let from = this.#startBuffer(start, width, pair[1])
+      let to = pair[0]
       const storage = U().STORAGE | U().COPY_DST | U().COPY_SRC
       const x = keep(this.#buffer(slice * rows * inputs, storage))
       const projected = this.#weights ? keep(this.#buffer(slice * width, storage)) : undefined
@@ -296,30 +307,31 @@ export class WgslLayer extends BaseLayer<GpuState> {
         const n = Math.min(slice, steps - t0)
         const xIn = xs.data.subarray(t0 * rows * inputs, (t0 + n) * rows * inputs)
         this.#device.queue.writeBuffer(x, 0, xIn.buffer, xIn.byteOffset, xIn.byteLength)
-        const encoder = first ?? this.#device.createCommandEncoder()
-        first = undefined
+        const encoder = this.#device.createCommandEncoder()
         this.#encode(encoder, {
           steps: n,
           rows,
           x,
           ...(projected ? { projected } : {}),
-          state,
+          stateIn: from,
+          state: to,
           voltages,
           ...(currents ? { currents } : {}),
           uniforms,
         })
         encoder.copyBufferToBuffer(voltages, 0, staging, 0, 4 * n * width)
         if (currents) encoder.copyBufferToBuffer(currents, 0, staging, 4 * n * width, 4 * n * width)
-        if (t0 + n >= steps) encoder.copyBufferToBuffer(state, 0, stateStaging, 0, 8 * width)
+        if (t0 + n >= steps) encoder.copyBufferToBuffer(to, 0, stateStaging, 0, 8 * width)
         const values = await this.#submitAndRead(encoder, staging, n * width * (record ? 2 : 1))
         out.set(values.subarray(0, n * width), t0 * width)
         record?.set(values.subarray(n * width), t0 * width)
+        const next = to === pair[0] ? pair[1] : pair[0]
+        from = to
+        to = next
       }
       let final: LIState
-      if (first) {
-        await this.#submit(first)
-        final = await this.readState({ buffer: state, width }, shape)
-      } else {
+      if (steps === 0) final = await this.readState({ buffer: from, width }, shape)
+      else {
         const s = await this.#read(stateStaging, 2 * width)
         final = { v: { data: s.slice(0, width), shape }, i: { data: s.slice(width), shape } }
       }
@@ -342,9 +354,13 @@ export class WgslLayer extends BaseLayer<GpuState> {
     const shape = stateShape(this.spec, batch)
     const rows = sizeOf(batch)
     const width = rows * this.spec.neurons
-    const [xBuf, projected, voltages, uniforms, staging] = this.#stepScratch(width, rows * this.spec.inputs)
+    const [xBuf, projected, voltages, uniforms, staging, upload] = this.#stepScratch(
+      width,
+      rows * this.spec.inputs,
+    )
     const encoder = this.#device.createCommandEncoder()
-    const state = this.#stateBuffer(start, width, encoder)
+    const stateIn = this.#startBuffer(start, width, upload as GPUBuffer)
+    const state = this.#newState(width)
     try {
       this.#device.queue.writeBuffer(
         xBuf as GPUBuffer,
@@ -358,6 +374,7 @@ export class WgslLayer extends BaseLayer<GpuState> {
         rows,
         x: xBuf as GPUBuffer,
         ...(this.#weights ? { projected: projected as GPUBuffer } : {}),
+        stateIn,
         state,
         voltages: voltages as GPUBuffer,
         uniforms: uniforms as GPUBuffer,
@@ -384,6 +401,7 @@ export class WgslLayer extends BaseLayer<GpuState> {
       this.#buffer(width, storage),
       this.#buffer(128, U().UNIFORM | U().COPY_DST),
       this.#buffer(width, U().MAP_READ | U().COPY_DST),
+      this.#buffer(2 * width, storage), // a plain start state, uploaded
     ]
     this.#stepBuffers = { width, inputs, buffers }
     return buffers
@@ -405,10 +423,11 @@ export class WgslLayer extends BaseLayer<GpuState> {
       this.#buffer(steps * rows * this.spec.inputs, storage),
       this.#buffer(this.#weights ? steps * width : 1, storage),
       this.#buffer(2 * width, storage),
+      this.#buffer(2 * width, storage),
       this.#buffer(steps * width, storage),
       this.#buffer(128, U().UNIFORM | U().COPY_DST),
     ] as const
-    const [x, projected, state, voltages, uniforms] = made
+    const [x, projected, stateIn, state, voltages, uniforms] = made
     try {
       const seconds: number[] = []
       for (let r = 0; r <= repetitions; r++) {
@@ -418,6 +437,7 @@ export class WgslLayer extends BaseLayer<GpuState> {
           rows,
           x,
           ...(this.#weights ? { projected } : {}),
+          stateIn,
           state,
           voltages,
           uniforms,

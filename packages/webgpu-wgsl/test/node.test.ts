@@ -3,11 +3,12 @@
  * conformance kit, and the FMA question measured — whether this WGSL compiler fuses a·b + c — by
  * comparing every voltage with core's js backend (Norse's order, float32) bit for bit.
  */
-import { jsBackend, type LayerSpec, mulberry32, relativeError } from '@leaky/core'
+import { jsBackend, type LayerSpec, mulberry32, relativeError, resolveSpec } from '@leaky/core'
 import { loadGoldenFiles } from '@leaky/core/conformance/node'
 import { describeConformance } from '@leaky/core/conformance/vitest'
 import { describe, expect, it } from 'vitest'
-import { WGSL_BACKEND, webgpuWgslBackend } from '../src/index.js'
+import { acquireGpu } from '../src/device.js'
+import { WGSL_BACKEND, WgslLayer, webgpuWgslBackend } from '../src/index.js'
 
 await describeConformance(`${WGSL_BACKEND} in Node (Dawn)`, {
   backend: async () => webgpuWgslBackend,
@@ -72,4 +73,57 @@ describe(`${WGSL_BACKEND} against Norse's order of operations`, async () => {
       expect(r.error).toBeLessThanOrEqual(1e-5)
     }
   })
+})
+
+describe(`${WGSL_BACKEND} time slices`, async () => {
+  const acquired = await acquireGpu()
+  it.skipIf(!acquired.ok)(
+    'a run cut into many slices, from a resident state, equals js (states recorded)',
+    async () => {
+      if (!acquired.ok) return
+      const rand = mulberry32(11)
+      for (const layerSpec of [
+        { neurons: 50, params: { tauSynInv: Float32Array.from({ length: 50 }, () => 150 + 100 * rand()) } },
+        {
+          neurons: 20,
+          weights: { data: Float32Array.from({ length: 20 * 30 }, () => rand() - 0.5), shape: [20, 30] },
+        },
+      ] as LayerSpec[]) {
+        const spec = resolveSpec(layerSpec)
+        // 3 batch rows: a slice of at most 5 steps, so T = 37 runs as 8 slices (both state buffers in turn).
+        const layer = new WgslLayer(spec, acquired.gpu, {
+          sliceFloats: 5 * 3 * Math.max(spec.neurons, spec.inputs),
+        })
+        const reference = await jsBackend.createLayer(layerSpec)
+        try {
+          const x1 = {
+            data: Float32Array.from({ length: 3 * spec.inputs }, () => rand() - 0.5),
+            shape: [3, spec.inputs],
+          }
+          const xs = {
+            data: Float32Array.from({ length: 37 * 3 * spec.inputs }, () => 2 * rand() - 1),
+            shape: [37, 3, spec.inputs],
+          }
+          const first = await layer.step(x1)
+          const ours = await layer.run(xs, first.state, { recordStates: true })
+          const start = (await reference.step(x1)).state
+          const theirs = await reference.run(xs, start, { recordStates: true })
+          expect(relativeError(ours.voltages.data, theirs.voltages.data)).toBeLessThanOrEqual(1e-5)
+          expect(
+            relativeError(
+              ours.states?.i.data ?? new Float32Array(),
+              theirs.states?.i.data ?? Float32Array.of(1),
+            ),
+          ).toBeLessThanOrEqual(1e-5)
+          expect(relativeError(ours.state.i.data, theirs.state.i.data)).toBeLessThanOrEqual(1e-5)
+          // The resident state the run started from is unchanged: a second run from it gives the same.
+          const again = await layer.run(xs, first.state)
+          expect(Array.from(again.voltages.data)).toEqual(Array.from(ours.voltages.data))
+        } finally {
+          await layer.dispose()
+          await reference.dispose()
+        }
+      }
+    },
+  )
 })

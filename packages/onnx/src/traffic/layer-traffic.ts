@@ -113,10 +113,10 @@ export interface FusedWork {
  * Bytes a neuron-step of leaky's fused WGSL engine (@leaky/webgpu-wgsl), counted from its kernels
  * as the graphs above are from their nodes. Sequence: x read and v written once (8 B). Weighted: x
  * (4·inputs/N), the projection written and read back (8), v (4); W is read once per 16 rows of x,
- * which the L2 cache serves, so it is left out. Step: x (4), the state copied to a new buffer (read
- * 8, write 8), read and written by the kernel (16), v written and copied out (12): 48 B.
+ * which the L2 cache serves, so it is left out. Step: x (4), the state read from the handle's buffer
+ * and written to a new one (16), v written and copied out for the readback (12): 32 B.
  */
 export function fusedKernelBytes(w: FusedWork): number {
   const x = w.weighted ? (4 * w.inputs) / w.neurons + 8 : 4
-  return w.mode === 'step' ? x + 44 : x + 4
+  return w.mode === 'step' ? x + 28 : x + 4
 }

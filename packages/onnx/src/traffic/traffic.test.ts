@@ -58,13 +58,13 @@ describe('traffic model', () => {
     expect(chooseGpuGraph(perNeuron, { steps: 1000 }).graph).toBe('doubling')
   })
 
-  it("counts the fused WGSL engine's kernels: 8 B a sequence step, more with a projection or a step's state copy", () => {
+  it("counts the fused WGSL engine's kernels: 8 B a sequence step, more with a projection or a step's state", () => {
     const ff = { inputs: 1000, neurons: 1000, weighted: false }
     expect(fusedKernelBytes({ ...ff, mode: 'sequence' })).toBe(4 + 4)
     // x 4·in/N, projection written and read 8, v 4.
     expect(fusedKernelBytes({ inputs: 512, neurons: 1024, weighted: true, mode: 'sequence' })).toBe(2 + 8 + 4)
-    // x 4, state copy 16, kernel state 16, v written and copied out 12.
-    expect(fusedKernelBytes({ ...ff, mode: 'step' })).toBe(4 + 16 + 16 + 12)
+    // x 4, state read and written 16, v written and copied out 12.
+    expect(fusedKernelBytes({ ...ff, mode: 'step' })).toBe(4 + 16 + 12)
   })
 
   it('predicts throughput as bandwidth over bytes', () => {
