@@ -43,6 +43,7 @@ import {
   toMarkdown,
   toSvg,
 } from '../bench/report.js'
+import { trafficLines } from '../bench/traffic.js'
 import { calibrationPath, writeCalibration } from '../calibration.js'
 import { writeFileSafely } from '../files/output.js'
 import { checkOutputFolder } from '../files/paths.js'
@@ -438,14 +439,22 @@ export async function bench(args: string[]): Promise<number> {
   if (Object.keys(costs).length > 0)
     writeCalibration({ version: 1, host: m.host, createdAt: m.date, backends: costs }, calibrationFile)
 
+  const traffic = trafficLines(
+    selected.map((s) => s.w),
+    results,
+  )
   if (values.json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
+    if (traffic.length > 0)
+      process.stderr.write(`memory traffic on the GPU backends:\n${traffic.join('\n')}\n`)
   } else {
     const { header, rows } = tableRows(report)
     const advice = recommendation(report)
     process.stdout.write(
       `${m.cpu}, ${m.cores} cores, Node ${m.node}${quick ? ' — --quick' : ''}\n\n${formatTable(header, rows)}\n\n` +
-        `${notes(report).join('\n')}\n\nwrote ${base}.json, .md, .svg; calibration for auto: ${calibrationFile}\n\n` +
+        `${notes(report).join('\n')}\n\n` +
+        (traffic.length > 0 ? `memory traffic on the GPU backends:\n${traffic.join('\n')}\n\n` : '') +
+        `wrote ${base}.json, .md, .svg; calibration for auto: ${calibrationFile}\n\n` +
         `fastest here: ${advice.perWorkload.map((a) => `${a.workload} → ${a.backend}`).join(', ')}\n` +
         `recommended backend for this machine: ${advice.overall ?? 'none (nothing ran correctly)'}` +
         ` — or \`auto\`, which now picks per workload from this run's calibration\n`,

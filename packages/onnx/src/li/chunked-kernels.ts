@@ -89,3 +89,38 @@ export function chunkKernels(chunk: number, a: number, b: number, vLeak: number)
     leakEnd: Math.fround(L(C - 1) * vLeak),
   }
 }
+
+/**
+ * The carried-in state of every chunk in one MatMul, for a fixed number of chunks: with the chunk-end
+ * state s_k = (J_k, V_k) = A·s_{k−1} + f_k, A = [[α^C, 0], [P[C−1], γ^C]], f_k = (e0_k, e1_k + L·vLeak)
+ * and s_{−1} = (0, v0), the state chunk k starts from is s_{k−1} = Σ_{l<k} A^{k−1−l}·f_l + A^k·s_{−1}.
+ * Returns the [2·nC, 2·nC + 2] matrix applied to the rows [e0_0; e1_0; …; e0_{nC−1}; e1_{nC−1}; v0; 1]
+ * (the chunk ends as the boundary MatMul lays them out); output row 2k is j_in of chunk k, 2k+1 its
+ * v_in. Powers of A are formed in float64 by multiplication only, and each entry is rounded once.
+ */
+export function chunkStateKernel(k: ChunkKernels, chunks: number): Float32Array {
+  const cols = 2 * chunks + 2
+  const out = new Float32Array(2 * chunks * cols)
+  // powers[p] = A^p as [a00, a10, a11] (a01 = 0).
+  const powers: [number, number, number][] = [[1, 0, 1]]
+  for (let p = 1; p <= chunks; p++) {
+    const [a00, a10, a11] = powers[p - 1] as [number, number, number]
+    powers.push([a00 * k.alphaPowC, a10 * k.alphaPowC + a11 * k.pEnd, a11 * k.gammaPowC])
+  }
+  for (let c = 0; c < chunks; c++) {
+    const jRow = 2 * c * cols
+    const vRow = (2 * c + 1) * cols
+    let leak = 0
+    for (let l = 0; l < c; l++) {
+      const [a00, a10, a11] = powers[c - 1 - l] as [number, number, number]
+      out[jRow + 2 * l] = a00
+      out[vRow + 2 * l] = a10
+      out[vRow + 2 * l + 1] = a11
+      leak += a11 * k.leakEnd
+    }
+    const [, , g] = powers[c] as [number, number, number]
+    out[vRow + 2 * chunks] = g
+    out[vRow + 2 * chunks + 1] = leak
+  }
+  return out
+}

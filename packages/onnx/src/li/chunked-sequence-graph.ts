@@ -13,7 +13,7 @@
  */
 import { type ResolvedLayerSpec, UnsupportedError } from '@leaky/core'
 import { attr, GraphBuilder, tensorProto } from '../graph/graph-builder.js'
-import { chunkKernels } from './chunked-kernels.js'
+import { chunkKernels, chunkStateKernel } from './chunked-kernels.js'
 import { isUniform, uniformCoefficients } from './coefficients.js'
 import { DEFAULT_MAX_STEPS, type ParallelSequenceGraphOptions } from './doubling-sequence-graph.js'
 import { SEQUENCE_IO } from './io-names.js'
@@ -42,6 +42,12 @@ export function defaultChunk(steps: number | string | undefined): number {
   }
   return best ?? 32
 }
+
+/**
+ * Up to this many chunks (fixed T) the chunk start states come from one [2nC, 2nC+2] MatMul
+ * (≈ 8·nC/C flops a neuron-step); beyond it, from doubling scans over the chunk boundaries.
+ */
+export const MAX_MATMUL_CHUNKS = 64
 
 export function buildChunkedSequenceGraph(
   spec: ResolvedLayerSpec,
@@ -141,31 +147,62 @@ export function buildChunkedSequenceGraph(
       'chunk_end_row',
     )
 
-  // Boundary recurrences over chunks: J_k = α^C·J_{k−1} + ends_k[0];  V_k = γ^C·V_{k−1} + U_k.
-  const chunkAxis: TimeAxis =
-    fixedT !== undefined
-      ? { rank: 3, length: Math.ceil(fixedT / C) }
-      : { rank: 3, maxLength: Math.ceil((o.maxSteps ?? DEFAULT_MAX_STEPS) / C) }
-  const jEnd = addDoublingScan(g, sliceRow(ends, 0), () => g.scalar('alpha_pow_C', k.alphaPowC), chunkAxis)
-  const jIn = g.op(
-    'Pad',
-    [sliceTime(g, jEnd, 0, -1), g.ints('pads_one_chunk', [1, 0, 0, 0, 0, 0])],
-    {},
-    'j_in',
-  ) // [nC, 1, M]
+  // The state each chunk starts from, (j_in, v_in), as [nC, 1, M] each: with a fixed T and few chunks
+  // one MatMul over the chunk ends (./chunked-kernels.ts chunkStateKernel), else two doubling scans
+  // over the chunk boundaries (log₂ nC passes, each several row-sized ops).
   const v0Row = g.op('Reshape', [v0, rowShape], {}, 'v0_row')
-  const u = g.op(
-    'Add',
-    [
-      g.op('Add', [sliceRow(ends, 1), g.op('Mul', [g.scalar('p_end', k.pEnd), jIn])]),
-      g.scalar('leak_end', k.leakEnd),
-    ],
-    {},
-    'v_end_drive',
-  )
-  const gammaPowC = g.scalar('gamma_pow_C', k.gammaPowC)
-  const vEnd = addDoublingScan(g, addToFirstRow(g, u, g.op('Mul', [gammaPowC, v0Row])), gammaPowC, chunkAxis)
-  const vIn = g.op('Concat', [v0Row, sliceTime(g, vEnd, 0, -1)], axis0, 'v_in')
+  const nChunks = fixedT !== undefined ? Math.ceil(fixedT / C) : undefined
+  let jIn: string
+  let vIn: string
+  if (nChunks !== undefined && nChunks <= MAX_MATMUL_CHUNKS) {
+    const v0Flat = g.op('Reshape', [v0Row, g.ints('one_row', [1, -1])], {}, 'v0_flat')
+    const onesRow = g.op(
+      'ConstantOfShape',
+      [g.op('Shape', [v0Flat])],
+      { value: attr.tensor(tensorProto('one', Float32Array.of(1), [1])) },
+      'ones_row',
+    )
+    const endRows = g.op(
+      'Concat',
+      [g.op('Reshape', [ends, g.ints('ends_2d', [2 * nChunks, -1])], {}, 'ends_2d'), v0Flat, onesRow],
+      axis0,
+      'chunk_end_rows',
+    ) // [2·nC + 2, M]
+    const starts = g.op(
+      'MatMul',
+      [g.floats('chunk_state_kernel', chunkStateKernel(k, nChunks), [2 * nChunks, 2 * nChunks + 2]), endRows],
+      {},
+      'chunk_starts',
+    ) // [2·nC, M]: rows j_in, v_in of each chunk
+    const startRows = g.op('Reshape', [starts, g.ints('starts_3d', [nChunks, 2, -1])], {}, 'chunk_start_rows')
+    jIn = sliceRow(startRows, 0)
+    vIn = sliceRow(startRows, 1)
+  } else {
+    // Boundary recurrences over chunks: J_k = α^C·J_{k−1} + ends_k[0];  V_k = γ^C·V_{k−1} + U_k.
+    const chunkAxis: TimeAxis =
+      nChunks !== undefined
+        ? { rank: 3, length: nChunks }
+        : { rank: 3, maxLength: Math.ceil((o.maxSteps ?? DEFAULT_MAX_STEPS) / C) }
+    const jEnd = addDoublingScan(g, sliceRow(ends, 0), () => g.scalar('alpha_pow_C', k.alphaPowC), chunkAxis)
+    jIn = g.op('Pad', [sliceTime(g, jEnd, 0, -1), g.ints('pads_one_chunk', [1, 0, 0, 0, 0, 0])], {}, 'j_in') // [nC, 1, M]
+    const u = g.op(
+      'Add',
+      [
+        g.op('Add', [sliceRow(ends, 1), g.op('Mul', [g.scalar('p_end', k.pEnd), jIn])]),
+        g.scalar('leak_end', k.leakEnd),
+      ],
+      {},
+      'v_end_drive',
+    )
+    const gammaPowC = g.scalar('gamma_pow_C', k.gammaPowC)
+    const vEnd = addDoublingScan(
+      g,
+      addToFirstRow(g, u, g.op('Mul', [gammaPowC, v0Row])),
+      gammaPowC,
+      chunkAxis,
+    )
+    vIn = g.op('Concat', [v0Row, sliceTime(g, vEnd, 0, -1)], axis0, 'v_in')
+  }
 
   // Every step of every chunk: [K | P | G | Q | L·vLeak] · [x; j_in; v_in; i0; 1].
   const ones = g.op(
@@ -177,15 +214,13 @@ export function buildChunkedSequenceGraph(
   const z = g.op('Concat', [xr, jIn, vIn, i0Rows, ones], { axis: attr.int(1) }, 'chunk_operands')
   const vChunks = g.op('MatMul', [g.floats('voltage_kernel', k.voltage, [C, C + 4]), z], {}, 'v_chunks')
   const restShape = g.op('Slice', [shape, g.ints('one1', [1]), g.ints('rank', [rank])], {}, 'batch_and_n')
-  let voltages = g.op(
-    'Reshape',
-    [vChunks, g.op('Concat', [g.ints('minus_one', [-1]), restShape], axis0)],
-    {},
-    'v_padded',
-  )
+  // The voltages are made under the output's own name: an Identity would copy [T, …, N] once more.
+  const vShape = g.op('Concat', [g.ints('minus_one', [-1]), restShape], axis0)
+  const voltages = SEQUENCE_IO.voltages
   if (padded !== x) {
-    voltages = g.op('Slice', [voltages, g.ints('zero1', [0]), T, g.ints('axis0', [0])], {}, 'v_all')
-  }
+    const vPadded = g.op('Reshape', [vChunks, vShape], {}, 'v_padded')
+    g.node('Slice', [vPadded, g.ints('zero1', [0]), T, g.ints('axis0', [0])], [voltages])
+  } else g.node('Reshape', [vChunks, vShape], [voltages])
 
   // Final current: row (T−1) mod C of the last chunk, j = [α^{t−u} | α^{t+1} | α^t]·[x; j_in; i0], then j − b·j.
   const lastOperands = g.op(
