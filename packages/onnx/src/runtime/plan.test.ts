@@ -54,12 +54,19 @@ describe('plan', () => {
     expect(plan(spec, seq(0), 'gpu', LIMITS).engine).toBe('stepping')
   })
 
-  it('GPU runs: doubling with batch dims or short slices, chunked otherwise', () => {
+  it('GPU runs: doubling with batch dims or short slices, else the graph the traffic model finds lighter', () => {
     const spec = resolveSpec({ neurons: 4 })
+    // Scalar parameters at T=100: chunked moves far fewer bytes per neuron-step than doubling.
     expect(plan(spec, seq(100), 'gpu', LIMITS)).toMatchObject({
-      session: { parallel: 'auto' },
+      session: { parallel: 'chunked' },
       sliceSteps: 100,
     })
+    // Per-neuron parameters: only the doubling graph exists.
+    const perNeuron = resolveSpec({
+      neurons: 4,
+      params: { tauMemInv: new Float32Array([90, 100, 110, 120]) },
+    })
+    expect(plan(perNeuron, seq(100), 'gpu', LIMITS)).toMatchObject({ session: { parallel: 'doubling' } })
     expect(plan(spec, seq(100, [2]), 'gpu', LIMITS)).toMatchObject({ session: { parallel: 'doubling' } })
     expect(plan(spec, seq(10), 'gpu', LIMITS)).toMatchObject({ session: { parallel: 'doubling' } })
   })

@@ -1,6 +1,7 @@
 import type { ResolvedLayerSpec, Shape } from '@leaky/core'
 import type { GraphKind } from '../model/contract.js'
 import { TOLERANCE } from '../model/layer-model.js'
+import { chooseGpuGraph } from '../traffic/layer-traffic.js'
 
 /**
  * Which engine runs what, measured per backend (its package's limits object, passed to
@@ -86,7 +87,7 @@ export interface SessionShape {
   readonly batchRank: number
   /** Fixed T (parallel graphs are built per T); absent: symbolic. */
   readonly steps?: number
-  readonly parallel?: 'auto' | 'doubling'
+  readonly parallel?: 'auto' | 'doubling' | 'chunked'
   /** Elements per op (batch·N), for the device's session options. */
   readonly work: number
 }
@@ -142,7 +143,16 @@ export function plan(spec: ResolvedLayerSpec, work: Work, target: Target, limits
         { engine: 'stepping', each: { engine: 'step-session', session: step } }
   const parallelWanted = target === 'gpu' || (spec.coefficients.scalar && size <= limits.chunkedMaxWork)
   if (!parallelWanted || !(parallelErrorBound(spec, steps) <= TOLERANCE.parallel)) return exact
-  const parallel = sliced('parallel', steps, size, batchRank, limits, safeMagnitude(spec, steps), target)
+  const parallel = sliced(
+    'parallel',
+    steps,
+    size,
+    batchRank,
+    limits,
+    safeMagnitude(spec, steps),
+    target,
+    spec,
+  )
   return { ...parallel, fallback: exact }
 }
 
@@ -154,6 +164,7 @@ function sliced(
   limits: EngineLimits,
   magnitude: number,
   target: Target = 'cpu',
+  spec?: ResolvedLayerSpec,
 ): Plan & { engine: 'graph' } {
   const sliceSteps = Math.min(
     steps,
@@ -161,7 +172,8 @@ function sliced(
   )
   const slices = Math.ceil(steps / sliceSteps)
   // CPU: 'auto' (chunked for scalar parameters). GPU: doubling with batch dims (the chunked graph's
-  // shape arithmetic would go to the CPU), and for slices shorter than gpuChunkedMinSteps.
+  // shape arithmetic would go to the CPU), and for slices shorter than gpuChunkedMinSteps; else the
+  // graph the traffic model says moves fewer bytes per neuron-step (GPUs are memory-bound).
   const method =
     graph === 'sequence'
       ? undefined
@@ -169,7 +181,9 @@ function sliced(
         ? 'auto'
         : batchRank > 0 || sliceSteps < limits.gpuChunkedMinSteps
           ? 'doubling'
-          : 'auto'
+          : spec
+            ? chooseGpuGraph(spec, { steps: sliceSteps }).graph
+            : 'auto'
   return {
     engine: 'graph',
     // The parallel graphs are built per T: a slice length; the last, shorter slice is its own shape.
