@@ -30,8 +30,9 @@ describe('benchmark page', () => {
     expect(rows).toBeDefined()
     const ran = (rows ?? []).filter((r) => r.status !== 'skipped')
     // web-webgpu runs on SwiftShader where there is no GPU: Chromium here always has an adapter.
-    expect(new Set(ran.map((r) => r.backend))).toEqual(new Set(['js', 'web-wasm', 'web-webgpu']))
-    for (const backend of ['js', 'web-wasm', 'web-webgpu']) {
+    const all = ['js', 'wasm-simd', 'web-wasm', 'web-webgpu']
+    expect(new Set(ran.map((r) => r.backend))).toEqual(new Set(all))
+    for (const backend of all) {
       expect(ran.filter((r) => r.backend === backend).map((r) => r.workload)).toEqual(
         WORKLOADS.map((w) => w.name),
       )

@@ -384,7 +384,9 @@ export function conformanceChecks(options: ConformanceOptions): Check[] {
           const [sa, sb] = [(await a.step(x)).state, (await b.step(x)).state]
           // Both busy, then each call waits behind its own layer's run and reads the other's handle.
           const calls = Promise.all([a.run(xs), b.run(xs), a.step(x, sb), b.step(x, sa)])
-          const expected = await (await backend.createLayer({ neurons: 64 })).step(x, await sa.read())
+          const expected = await withLayer(backend, { neurons: 64 }, async (ref) =>
+            ref.step(x, await sa.read()),
+          )
           let timer: ReturnType<typeof setTimeout> | undefined
           const hung = new Promise<'hung'>((resolve) => {
             timer = setTimeout(() => resolve('hung'), 20_000)
