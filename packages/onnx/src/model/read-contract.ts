@@ -4,7 +4,7 @@
  */
 import { FormatError } from '@leaky/core'
 import { decodeModel } from '../graph/model.js'
-import type { onnx } from '../graph/proto.js'
+import type { OnnxModel } from '../graph/onnx-types.js'
 import type { ModelContract, TensorContract } from './contract.js'
 
 /** The metadata_props key leaky writes its contract under. */
@@ -18,7 +18,7 @@ export const CONTRACT_KEY = 'leaky_contract'
 export function readModelContract(bytes: Uint8Array): ModelContract {
   if (!(bytes instanceof Uint8Array))
     throw new FormatError('readModelContract: expected the model as a Uint8Array')
-  let model: onnx.ModelProto
+  let model: OnnxModel
   try {
     model = decodeModel(bytes)
   } catch (error) {
