@@ -9,7 +9,7 @@
 import { createReadStream, readFileSync, statSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 
 /** What onnxruntime-web's WebGPU build loads at run time (its wasm EP too), next to each other. */
 export const ORT_RUNTIME_FILES = [
@@ -31,6 +31,18 @@ interface MiddlewareServer {
   middlewares: { use(fn: Middleware): void }
 }
 
+/** The parts of Rollup's plugin context and output bundle the plugin uses (no Vite/Rollup types needed). */
+interface EmitContext {
+  emitFile(file: { type: 'asset'; fileName: string; source: Uint8Array }): void
+}
+interface BundleFile {
+  readonly type: 'asset' | 'chunk'
+  readonly name?: string
+  readonly names?: readonly string[]
+  readonly originalFileNames?: readonly string[]
+}
+
+/** Options of {@link serveOrtFiles}. */
 export interface ServeOrtFilesOptions {
   /** The URL folder the files are served under (default 'ort/', i.e. `${base}ort/`). */
   readonly path?: string
@@ -67,7 +79,15 @@ export function serveOrtFiles(options: ServeOrtFilesOptions = {}) {
     configurePreviewServer(server: MiddlewareServer) {
       server.middlewares.use(middleware)
     },
-    generateBundle(this: { emitFile(file: { type: 'asset'; fileName: string; source: Uint8Array }): void }) {
+    generateBundle(this: EmitContext, _options: unknown, bundle: Record<string, BundleFile>) {
+      // onnxruntime-web's `new URL('ort-wasm-….wasm', import.meta.url)` makes Vite emit a hashed copy
+      // of the 27 MB .wasm too, which nothing loads once wasmPaths points at ort/: drop it.
+      for (const [fileName, file] of Object.entries(bundle)) {
+        const names = [...(file.names ?? []), ...(file.originalFileNames ?? []), file.name ?? '']
+        const ours = fileName.startsWith(folder)
+        if (file.type === 'asset' && !ours && names.some((n) => ORT_RUNTIME_FILES.includes(basename(n))))
+          delete bundle[fileName]
+      }
       for (const name of ORT_RUNTIME_FILES) {
         this.emitFile({ type: 'asset', fileName: `${folder}${name}`, source: readFileSync(join(dir, name)) })
       }
