@@ -1,7 +1,6 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
-import { cpus, hostname, totalmem } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { cpus, homedir, hostname, totalmem } from 'node:os'
+import { join } from 'node:path'
 import {
   findWorkload,
   makeWorkload,
@@ -43,6 +42,7 @@ import {
   toSvg,
 } from '../bench/report.js'
 import { calibrationPath, writeCalibration } from '../calibration.js'
+import { SCHEMA_VERSION } from '../json.js'
 import { formatTable } from '../table.js'
 import { type CommandHelp, formatHelp, parseFlags, UsageError } from '../usage.js'
 
@@ -54,7 +54,8 @@ export const benchHelp: CommandHelp = {
     'then a warm-up and several timed repetitions (median, min – max). The C limit (li_roofline.c,\n' +
     "compiled and run in the same invocation) is the yardstick: every figure is also a ratio to it. Norse's\n" +
     'figures stand beside, measured on another machine. Writes DATE-HOST.json/.md/.svg to --out (default\n' +
-    'benchmarks/results/) and the calibration `auto` uses to ~/.cache/leaky/calibration.json\n' +
+    '${XDG_DATA_HOME:-~/.local/share}/leaky/bench, or $LEAKY_DATA_DIR/bench) and the calibration `auto`\n' +
+    'uses to ~/.cache/leaky/calibration.json, keyed to this machine (CPU, Node, onnxruntime)\n' +
     "($LEAKY_CACHE_DIR or $XDG_CACHE_HOME/leaky). --quick shortens T (and weighted-1024's batch) and\n" +
     'repeats less, to finish in well under a minute; the output says what it scaled. Exit 1 if a backend\n' +
     'gave wrong answers.',
@@ -108,15 +109,13 @@ function machine(): BenchMachine {
   }
 }
 
-/** benchmarks/results of the checkout this CLI belongs to, else of the working directory. */
-function defaultOutDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  for (;;) {
-    if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return join(dir, 'benchmarks', 'results')
-    const up = dirname(dir)
-    if (up === dir) return resolve('benchmarks', 'results')
-    dir = up
-  }
+/**
+ * Where reports go without --out: `$LEAKY_DATA_DIR/bench`, else
+ * `${XDG_DATA_HOME:-~/.local/share}/leaky/bench` (never the working directory).
+ */
+export function defaultOutDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.LEAKY_DATA_DIR) return join(env.LEAKY_DATA_DIR, 'bench')
+  return join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'leaky', 'bench')
 }
 
 /** The C limit for a workload, or null and what it would (not) mean. */
@@ -409,6 +408,7 @@ export async function bench(args: string[]): Promise<number> {
     }),
   )
   const report: BenchReport = {
+    schemaVersion: SCHEMA_VERSION,
     machine: m,
     quick,
     workloads,
