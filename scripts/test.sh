@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `pnpm test`: the set-up (scripts/test-setup.sh), then lint, typecheck, every package's tests (one
 # task at a time), the consumer test (the packed tarballs used from fresh npm projects) and one
-# summary line of all of them.
+# summary line of all of them; then the API reference (typedoc).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
@@ -17,5 +17,7 @@ status=0
 pnpm exec biome check . || status=1
 pnpm exec turbo run typecheck test --concurrency=1 || status=1
 bash scripts/consumer-test/run.sh || status=1
+# The API reference (typedoc into docs/api): every public symbol documented, or this fails.
+pnpm docs || status=1
 node scripts/test-summary.mjs || status=1
 exit $status

@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 pnpm exec turbo run build --filter=./packages/* --filter=./apps/cli --output-logs=errors-only
+rm -f scripts/consumer-test/.result.json
 node scripts/consumer-test/run.mjs

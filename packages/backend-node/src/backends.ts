@@ -24,22 +24,28 @@ function declaration(
   }
 }
 
+/** The declaration of `node-cuda`: onnxruntime-node's CUDA execution provider. */
 export const nodeCudaDeclaration = declaration(
   'node-cuda',
   'cuda',
   30,
   costs([1e-4, 1e10], [1e-4, 1e10], 1e12),
 )
+/** The declaration of `node-webgpu`: onnxruntime-node's WebGPU execution provider. */
 export const nodeWebgpuDeclaration = declaration(
   'node-webgpu',
   'webgpu',
   20,
   costs([1e-4, 1e9], [1e-4, 1e9], 1e11),
 )
+/** The declaration of `node-cpu`: onnxruntime-node's CPU execution provider. */
 export const nodeCpuDeclaration = declaration('node-cpu', 'cpu', 10, costs([2e-5, 3e8], [2e-6, 3e8], 2e10))
 
+/** The `node-cpu` backend as a Backend object (registered on import). */
 export const nodeCpuBackend = backendFor(nodeCpuDeclaration)
+/** The `node-webgpu` backend as a Backend object (registered on import). */
 export const nodeWebgpuBackend = backendFor(nodeWebgpuDeclaration)
+/** The `node-cuda` backend as a Backend object (registered on import). */
 export const nodeCudaBackend = backendFor(nodeCudaDeclaration)
 
 /** Registers node-cuda, node-webgpu and node-cpu; without a workload `auto` tries them in that order, then js. */

@@ -16,6 +16,7 @@ export const webWebgpuDeclaration: BackendDeclaration = {
   create: (spec) => new WebLayer(spec, 'webgpu'),
 }
 
+/** The declaration of `web-wasm`: onnxruntime-web's wasm execution provider. */
 export const webWasmDeclaration: BackendDeclaration = {
   name: 'web-wasm',
   device: 'wasm',
@@ -25,7 +26,9 @@ export const webWasmDeclaration: BackendDeclaration = {
   create: (spec) => new WebLayer(spec, 'wasm'),
 }
 
+/** The `web-wasm` backend as a Backend object (registered on import). */
 export const webWasmBackend = backendFor(webWasmDeclaration)
+/** The `web-webgpu` backend as a Backend object (registered on import). */
 export const webWebgpuBackend = backendFor(webWebgpuDeclaration)
 
 /** Registers web-webgpu and web-wasm; without a workload `auto` tries them in that order (below node-*), then js. */

@@ -11,10 +11,12 @@ import { formatHeader as npyHeader } from './npy/header.js'
 import { type NpyArray, npyData, readNpy, writeNpy } from './npy/npy.js'
 import { type ByteSource, type NpyStream, openNpy } from './npy/stream.js'
 
+/** Reads a whole .npy file. */
 export async function readNpyFile(path: string): Promise<NpyArray> {
   return readNpy(await readFile(path))
 }
 
+/** Writes a tensor to a .npy file (float32). */
 export async function writeNpyFile(path: string, t: Tensor): Promise<void> {
   await writeFile(path, writeNpy(t))
 }
@@ -111,10 +113,12 @@ export async function readNirBytes(input: Uint8Array, options: DecodeOptions = {
   return parseNir(await decodeH5InWorker(input, options))
 }
 
+/** Reads and decodes a .nir file. */
 export async function readNirFile(path: string, options: DecodeOptions = {}): Promise<NirDocument> {
   return readNirBytes(new Uint8Array(await readFile(path)), options)
 }
 
+/** Writes a NIR document to a .nir file. */
 export async function writeNirFile(
   path: string,
   doc: NirDocument,

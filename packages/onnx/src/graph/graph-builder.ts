@@ -28,11 +28,17 @@ export type AttributeValue =
 
 /** Constructors for {@link AttributeValue}. */
 export const attr = {
+  /** An integer attribute. */
   int: (value: number): AttributeValue => ({ kind: 'int', value }),
+  /** A float attribute. */
   float: (value: number): AttributeValue => ({ kind: 'float', value }),
+  /** A list of integers. */
   ints: (value: readonly number[]): AttributeValue => ({ kind: 'ints', value }),
+  /** A string attribute. */
   string: (value: string): AttributeValue => ({ kind: 'string', value }),
+  /** A tensor attribute (a constant). */
   tensor: (value: OnnxTensor): AttributeValue => ({ kind: 'tensor', value }),
+  /** A graph attribute (a Scan or Loop body). */
   graph: (value: OnnxGraph): AttributeValue => ({ kind: 'graph', value }),
 }
 

@@ -43,6 +43,7 @@ export function defaultChunk(steps: number | string | undefined): number {
   return best ?? 32
 }
 
+/** The sequence graph that runs time in chunks, parallel inside each chunk. */
 export function buildChunkedSequenceGraph(
   spec: ResolvedLayerSpec,
   o: ChunkedSequenceGraphOptions = {},

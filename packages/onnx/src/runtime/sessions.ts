@@ -23,6 +23,7 @@ interface Entry {
 
 const IDLE_KEPT = 16
 
+/** What a session is made from: the graph options and the work per op (for thread counts). */
 export interface SessionRequest extends LayerModelOptions {
   /** Elements per op (batch·N), for the device's session options (threads). */
   readonly work: number
@@ -70,6 +71,7 @@ export function fingerprint(spec: ResolvedLayerSpec): string {
   return `${spec.kind}:${spec.neurons}x${spec.inputs}:${spec.coefficients.scalar ? 's' : 'p'}:${h.toString(16)}`
 }
 
+/** One session per graph, shared by every layer that needs it; up to 16 idle ones are kept for reuse. */
 export class SessionPool {
   readonly #runtime: OrtRuntime
   readonly #live = new Map<string, Entry>()
@@ -112,6 +114,7 @@ export class SessionPool {
     return { key, session: entry.session }
   }
 
+  /** Ends one use of a session; the least recently used idle sessions beyond 16 are released. */
   release(key: string): void {
     const entry = this.#live.get(key)
     if (!entry) return
