@@ -19,6 +19,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "test:setup: installing ${missing[*]} (apt-get)"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium libvulkan1 >/dev/null
+    if ! [ -x "$chromium_bin" ] || ! [ -e "$vulkan" ]; then
+      echo "test:setup: apt-get ran, but $chromium_bin or $vulkan is still missing" >&2
+      exit 1
+    fi
   else
     echo "test:setup: the browser and WebGPU tests need Debian's ${missing[*]}:" >&2
     echo "  sudo apt-get install -y chromium libvulkan1   (or set LEAKY_CHROMIUM to a Chromium)" >&2
