@@ -22,7 +22,7 @@ describe('leaky', () => {
     for (const name of ['backends', 'run', 'export', 'nir', 'verify', 'bench', 'demo'])
       expect(r.stderr).toMatch(new RegExp(`^ {2}${name}\\n {6}\\S`, 'm'))
     // The last line of bench's description, not only its first.
-    expect(r.stderr).toMatch(/^ {6}gave wrong answers\.$/m)
+    expect(r.stderr).toMatch(/^ {6}what it scaled\. Exit 1 if a backend gave wrong answers\.$/m)
     expect(leaky('--help')).toMatchObject({ code: 0, stderr: '' })
   })
   it('tables fit $COLUMNS (the reason column wraps); --json keeps each reason whole', () => {

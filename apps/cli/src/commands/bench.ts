@@ -53,12 +53,12 @@ export const benchHelp: CommandHelp = {
     'backend: each checked against the js backend first (a wrong backend is reported wrong, never fast),\n' +
     'then a warm-up and several timed repetitions (median, min – max). The C limit (li_roofline.c,\n' +
     "compiled and run in the same invocation) is the yardstick: every figure is also a ratio to it. Norse's\n" +
-    'figures stand beside, measured on another machine. Writes DATE-HOST.json/.md/.svg to --out (default\n' +
-    '$XDG_DATA_HOME/leaky/bench, default ~/.local/share/leaky/bench, or $LEAKY_DATA_DIR/bench) and the calibration `auto`\n' +
-    'uses to ~/.cache/leaky/calibration.json, keyed to this machine (CPU, Node, onnxruntime)\n' +
-    "($LEAKY_CACHE_DIR or $XDG_CACHE_HOME/leaky). --quick shortens T (and weighted-1024's batch) and\n" +
-    'repeats less, to finish in well under a minute; the output says what it scaled. Exit 1 if a backend\n' +
-    'gave wrong answers.',
+    'figures stand beside, measured on another machine. Writes DATE-HOST.json/.md/.svg to --out DIR\n' +
+    '(default $LEAKY_DATA_DIR/bench, else $XDG_DATA_HOME/leaky/bench, else ~/.local/share/leaky/bench)\n' +
+    'and the calibration `auto` uses, keyed to this machine (CPU, cores, platform, Node, onnxruntime), to\n' +
+    '~/.cache/leaky/calibration.json ($LEAKY_CACHE_DIR or $XDG_CACHE_HOME/leaky). --quick shortens T\n' +
+    "(and weighted-1024's batch) and repeats less, to finish in well under a minute; the output says\n" +
+    'what it scaled. Exit 1 if a backend gave wrong answers.',
   examples: [
     'leaky bench --quick',
     'leaky bench --workload ff-1e5,step-1e3 --backend js,node-cpu',
