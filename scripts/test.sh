@@ -18,6 +18,6 @@ pnpm exec biome check . || status=1
 pnpm exec turbo run typecheck test --concurrency=1 || status=1
 bash scripts/consumer-test/run.sh || status=1
 # The API reference (typedoc into docs/api): every public symbol documented, or this fails.
-pnpm docs || status=1
+pnpm run docs || status=1
 node scripts/test-summary.mjs || status=1
 exit $status
