@@ -24,6 +24,14 @@ for (const group of ['packages', 'apps', '.']) {
     skipped += r.numPendingTests + (r.numTodoTests ?? 0)
   }
 }
+// The consumer test (scripts/consumer-test): the packed tarballs used from fresh npm projects.
+const consumer = join('scripts', 'consumer-test', '.result.json')
+if (existsSync(consumer)) {
+  const r = JSON.parse(readFileSync(consumer, 'utf8'))
+  console.log(`consumer: ${r.passed} passed, ${r.failed} failed`)
+  passed += r.passed
+  failed += r.failed
+} else missing.push('scripts/consumer-test')
 if (missing.length) console.log(`no test report from: ${missing.join(', ')}`)
 console.log(`tests: ${passed} passed, ${failed + missing.length} failed, ${skipped} skipped`)
 process.exitCode = failed + missing.length > 0 ? 1 : 0

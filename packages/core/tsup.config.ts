@@ -5,6 +5,7 @@ export default defineConfig({
     'src/index.ts',
     'src/backend.ts',
     'src/testing.ts',
+    'src/node.ts',
     'src/conformance/index.ts',
     'src/conformance/node.ts',
     'src/conformance/vitest.ts',

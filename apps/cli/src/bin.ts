@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module'
 import { LeakyError } from '@leaky/core'
 import { loadCalibration } from './calibration.js'
 import { backends, backendsHelp } from './commands/backends.js'
@@ -23,11 +24,16 @@ const commands: Record<string, Command> = {
   serve: { run: serve, help: serveHelp },
 }
 
+/** The version of this package (dist/bin.js → ../package.json, in the repo and in the npm tarball). */
+const VERSION: string = createRequire(import.meta.url)('../package.json').version
+
+/** Every command with its whole description, indented under its name. */
 const USAGE = `usage: leaky <command> [options]   (leaky <command> --help for its options)
+       leaky --version
 
 commands:
 ${Object.entries(commands)
-  .map(([name, c]) => `  ${name.padEnd(8)} ${c.help.description.split('\n')[0]}`)
+  .map(([name, c]) => `  ${name}\n${c.help.description.replace(/^/gm, '      ')}`)
   .join('\n')}
 `
 
@@ -53,9 +59,18 @@ async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug')
   const args = argv.filter((a) => a !== '--debug')
   const [name, ...rest] = args
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`${VERSION}\n`)
+    return 0
+  }
+  // Bare `leaky` is a mistake (usage on stderr, exit 2); asking for help is not.
+  if (name === undefined) {
+    process.stderr.write(USAGE)
+    return 2
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(USAGE)
-    return name === undefined ? 2 : 0
+    return 0
   }
   const command = commands[name]
   try {

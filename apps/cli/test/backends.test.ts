@@ -5,7 +5,12 @@ describe('leaky backends', () => {
   it('--json lists every registered backend as { name, available, reason }', () => {
     const r = leaky('backends', '--json')
     expect(r.code).toBe(0)
-    const rows = JSON.parse(r.stdout) as { name: string; available: boolean; reason: string | null }[]
+    const doc = JSON.parse(r.stdout) as {
+      schemaVersion: number
+      backends: { name: string; available: boolean; reason: string | null }[]
+    }
+    expect(doc.schemaVersion).toBe(1)
+    const rows = doc.backends
     expect(rows.map((x) => x.name)).toContain('js')
     for (const row of rows) {
       expect(Object.keys(row).sort()).toEqual(['available', 'name', 'reason'])

@@ -21,7 +21,7 @@ describe('a third-party backend', () => {
   it('joins the CLI through LEAKY_BACKENDS', () => {
     const r = leaky.withEnv({ LEAKY_BACKENDS: fixture.pathname })('backends', '--json')
     expect(r.code).toBe(0)
-    const rows = JSON.parse(r.stdout) as { name: string; available: boolean }[]
+    const rows = (JSON.parse(r.stdout) as { backends: { name: string; available: boolean }[] }).backends
     expect(rows).toContainEqual({ name: 'my-backend', available: true, reason: null })
     const explain = leaky.withEnv({ LEAKY_BACKENDS: fixture.pathname })(
       'backends',

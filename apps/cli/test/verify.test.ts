@@ -16,7 +16,9 @@ describe('leaky verify', () => {
   it('--json gives one row per case, backend and mode', () => {
     const r = leaky('verify', '--golden', goldenFile, '--backend', 'js', '--json')
     expect(r.code).toBe(0)
-    const rows = JSON.parse(r.stdout) as {
+    const doc = JSON.parse(r.stdout) as { schemaVersion: number; results: unknown[] }
+    expect(doc.schemaVersion).toBe(1)
+    const rows = doc.results as {
       case: string
       backend: string
       error: number

@@ -21,9 +21,11 @@ function nativeDir(): string {
 }
 
 const CUDA_HOW =
-  'onnxruntime-node skips its CUDA download by default (leaky installs it that way so installs never fail offline). ' +
+  "onnxruntime-node's CUDA provider libraries are downloaded by its install script, which did not fetch them here " +
+  '(ONNXRUNTIME_NODE_INSTALL=skip, pnpm not allowing the script to run, or a failed download). ' +
   'To enable node-cuda: install CUDA 12 and cuDNN 9, then run ' +
-  '`ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js` (see the README)'
+  '`ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` in your project ' +
+  '(or `node node_modules/onnxruntime-node/script/install.js` with that variable set)'
 
 const WEBGPU_HOW =
   'onnxruntime-node found no WebGPU adapter. With a GPU, install its Vulkan driver; on Linux without one, ' +

@@ -1,5 +1,6 @@
 import { ort, RUNTIME } from './ort.js'
 
+/** Options of {@link configureWasm}. */
 export interface WasmOptions {
   /**
    * Where the page serves onnxruntime-web's `ort-wasm-simd-threaded.asyncify.{mjs,wasm}` (a URL

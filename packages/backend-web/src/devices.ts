@@ -15,6 +15,7 @@ export const BACKEND_OF: Record<Device, BackendName> = {
   webgpu: 'web-webgpu',
 }
 
+/** Why web-webgpu is unavailable in Node (use node-webgpu from @leaky/backend-node there). */
 export const WEBGPU_IN_NODE =
   "onnxruntime-web's WebGPU runs in a browser; in Node use node-webgpu (@leaky/backend-node)"
 

@@ -16,6 +16,7 @@ export interface CLimit {
   readonly byThreads: readonly number[]
 }
 
+/** Whether the C limit can be measured here: the compiled binary, or why not. */
 export type CLimitProbe =
   | { readonly ok: true; readonly binary: string }
   | { readonly ok: false; readonly reason: string }

@@ -12,8 +12,10 @@ export interface NorseFigure {
 
 type AnchorRow = (typeof anchors.results)[number] & { B?: number; in?: number; out?: number; N?: number }
 
+/** The machine Norse's figures were measured on (not this one). */
 export const NORSE_MACHINE = `${anchors.cpu} CPU (16 cores) and ${anchors.gpu}, torch ${anchors.torch}`
 
+/** Norse's own figures for a workload of the same shape, if it was measured. */
 export function norseFigures(w: Workload): NorseFigure[] {
   return (anchors.results as AnchorRow[])
     .filter((r) => {

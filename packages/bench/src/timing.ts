@@ -6,6 +6,7 @@ export interface Timing {
   readonly repetitions: number
 }
 
+/** Options of {@link measure}: warm-up runs, timed repetitions and calls per repetition. */
 export interface MeasureOptions {
   /** Untimed runs first (JIT, session creation, caches). */
   readonly warmup?: number

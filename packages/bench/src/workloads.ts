@@ -19,6 +19,7 @@ export interface Workload {
   readonly spikeProbability?: number
 }
 
+/** The anchor workloads: the shapes Norse's figures were measured on. */
 export const WORKLOADS: readonly Workload[] = [
   {
     name: 'ff-1e3',
@@ -83,6 +84,7 @@ export const WORKLOADS: readonly Workload[] = [
   },
 ]
 
+/** The anchor workload of that name, or undefined. */
 export function findWorkload(name: string): Workload | undefined {
   return WORKLOADS.find((w) => w.name === name)
 }

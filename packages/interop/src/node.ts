@@ -42,10 +42,12 @@ async function readRegular(path: string): Promise<Uint8Array> {
   }
 }
 
+/** Reads a whole .npy file. */
 export async function readNpyFile(path: string): Promise<NpyArray> {
   return readNpy(await readRegular(path))
 }
 
+/** Writes a tensor to a .npy file (float32). */
 export async function writeNpyFile(path: string, t: Tensor): Promise<void> {
   await writeFile(path, writeNpy(t))
 }
@@ -141,10 +143,12 @@ export async function readNirBytes(input: Uint8Array, options: DecodeOptions = {
   return parseNir(await decodeH5InWorker(input, options))
 }
 
+/** Reads and decodes a .nir file. */
 export async function readNirFile(path: string, options: DecodeOptions = {}): Promise<NirDocument> {
   return readNirBytes(await readRegular(path), options)
 }
 
+/** Writes a NIR document to a .nir file. */
 export async function writeNirFile(
   path: string,
   doc: NirDocument,

@@ -11,6 +11,15 @@ export {
   tensorProto,
 } from './graph/graph-builder.js'
 export { decodeModel, encodeModel } from './graph/model.js'
+export type {
+  OnnxAttribute,
+  OnnxDimension,
+  OnnxGraph,
+  OnnxModel,
+  OnnxNode,
+  OnnxTensor,
+  OnnxValueInfo,
+} from './graph/onnx-types.js'
 export {
   buildChunkedSequenceGraph,
   type ChunkedSequenceGraphOptions,

@@ -64,6 +64,8 @@ export interface NorseRow {
 }
 
 export interface BenchReport {
+  /** The report's layout version (see ../json.ts). */
+  readonly schemaVersion: number
   readonly machine: BenchMachine
   readonly quick: boolean
   readonly workloads: readonly BenchWorkloadInfo[]

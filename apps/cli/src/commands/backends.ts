@@ -7,7 +7,8 @@ import {
   whyUnavailable,
 } from '@leaky/core'
 import { loadBackends } from '../backends.js'
-import { calibrationPath } from '../calibration.js'
+import { calibrationPath, readCalibration } from '../calibration.js'
+import { jsonDocument } from '../json.js'
 import { formatTable } from '../table.js'
 import { type CommandHelp, formatHelp, parseFlags, requireInteger, UsageError } from '../usage.js'
 
@@ -81,12 +82,19 @@ export async function backends(args: string[]): Promise<number> {
   const ranking = workload ? rankBackends(names, workload, calibration) : undefined
   const unavailable = new Map(rows.filter((r) => !r.available).map((r) => [r.name, r.reason ?? '']))
 
+  // A calibration from another machine (or Node / onnxruntime) is not used: say why.
+  const ignored = workload ? readCalibration().ignored : undefined
   if (values.json) {
-    const out =
+    const body =
       workload && ranking
         ? {
             backends: rows,
             workload,
+            calibration: {
+              path: calibrationPath(),
+              used: calibration !== undefined,
+              ignored: ignored ?? null,
+            },
             ranking: ranking.map((e) => ({
               backend: e.backend,
               seconds: e.seconds,
@@ -95,8 +103,8 @@ export async function backends(args: string[]): Promise<number> {
             })),
             auto: ranking.find((e) => !unavailable.has(e.backend))?.backend ?? null,
           }
-        : rows
-    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`)
+        : { backends: rows }
+    process.stdout.write(jsonDocument(body))
     return 0
   }
   process.stdout.write(
@@ -108,7 +116,9 @@ export async function backends(args: string[]): Promise<number> {
   if (workload && ranking) {
     const source = calibration
       ? `figures from ${calibrationPath()} (leaky bench on ${calibration.host}, ${calibration.createdAt}) where measured, built-in otherwise`
-      : 'built-in figures (run `leaky bench` to measure this machine)'
+      : ignored
+        ? `built-in figures: the calibration is ignored (${ignored}); run \`leaky bench\` here`
+        : 'built-in figures (run `leaky bench` to measure this machine)'
     process.stdout.write(`\n${source}\n${explainSelection(ranking, workload, unavailable).join('\n')}\n`)
   }
   return 0

@@ -1,7 +1,6 @@
-import { existsSync, mkdirSync } from 'node:fs'
-import { cpus, hostname, totalmem } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { mkdirSync } from 'node:fs'
+import { cpus, homedir, hostname, totalmem } from 'node:os'
+import { dirname, join } from 'node:path'
 import {
   findWorkload,
   makeWorkload,
@@ -47,6 +46,7 @@ import { trafficLines } from '../bench/traffic.js'
 import { calibrationPath, writeCalibration } from '../calibration.js'
 import { writeFileSafely } from '../files/output.js'
 import { checkOutputFolder } from '../files/paths.js'
+import { SCHEMA_VERSION } from '../json.js'
 import { formatTable } from '../table.js'
 import { type CommandHelp, formatHelp, parseFlags, UsageError } from '../usage.js'
 
@@ -57,9 +57,10 @@ export const benchHelp: CommandHelp = {
     'backend: each checked against the js backend first (a wrong backend is reported wrong, never fast),\n' +
     'then a warm-up and several timed repetitions (median, min – max). Three C references, compiled and\n' +
     'run in the same invocation (li_roofline.c, a time-blocked loop, a memcpy of the same bytes), are the\n' +
-    "yardstick: every figure is also a ratio to the best of them. Norse's\n" +
-    'figures stand beside, measured on another machine. Writes DATE-HOST.json/.md/.svg to --out (default\n' +
-    'benchmarks/results/) and the calibration `auto` uses to ~/.cache/leaky/calibration.json\n' +
+    "yardstick: every figure is also a ratio to the best of them. Norse's figures stand beside, measured\n" +
+    'on another machine. Writes DATE-HOST.json/.md/.svg to --out DIR (default $LEAKY_DATA_DIR/bench,\n' +
+    'else $XDG_DATA_HOME/leaky/bench, else ~/.local/share/leaky/bench) and the calibration `auto` uses,\n' +
+    'keyed to this machine (CPU, cores, platform, Node, onnxruntime), to ~/.cache/leaky/calibration.json\n' +
     "($LEAKY_CACHE_DIR or $XDG_CACHE_HOME/leaky). --quick shortens T (and weighted-1024's batch) and\n" +
     'repeats less, to finish in well under a minute; the output says what it scaled. Exit 1 if a backend\n' +
     'gave wrong answers.',
@@ -113,15 +114,13 @@ function machine(): BenchMachine {
   }
 }
 
-/** benchmarks/results of the checkout this CLI belongs to, else of the working directory. */
-function defaultOutDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  for (;;) {
-    if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return join(dir, 'benchmarks', 'results')
-    const up = dirname(dir)
-    if (up === dir) return resolve('benchmarks', 'results')
-    dir = up
-  }
+/**
+ * Where reports go without --out: `$LEAKY_DATA_DIR/bench`, else
+ * `${XDG_DATA_HOME:-~/.local/share}/leaky/bench` (never the working directory).
+ */
+export function defaultOutDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.LEAKY_DATA_DIR) return join(env.LEAKY_DATA_DIR, 'bench')
+  return join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'leaky', 'bench')
 }
 
 /** The C references for a workload (li_roofline.c, time-blocked, memcpy), measured now; ratios are to the best. */
@@ -417,6 +416,7 @@ export async function bench(args: string[]): Promise<number> {
     }),
   )
   const report: BenchReport = {
+    schemaVersion: SCHEMA_VERSION,
     machine: m,
     quick,
     workloads,

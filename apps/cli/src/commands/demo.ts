@@ -1,13 +1,14 @@
 import { getBackend } from '@leaky/core'
 import { caseSpec, goldenError, runCase } from '@leaky/core/conformance'
 import { bundledGoldenPath, readGoldenFile } from '@leaky/core/conformance/node'
+import { loadBackends } from '../backends.js'
 import { formatTable } from '../table.js'
 import { type CommandHelp, formatHelp, parseFlags } from '../usage.js'
 
 export const demoHelp: CommandHelp = {
   usage: 'leaky demo [--backend NAME]',
   description: "Simulates Norse's own LI test layer and prints leaky's voltages next to Norse's.",
-  examples: ['leaky demo', 'leaky demo --backend js'],
+  examples: ['leaky demo', 'leaky demo --backend node-cpu'],
 }
 
 export async function demo(args: string[]): Promise<number> {
@@ -19,6 +20,8 @@ export async function demo(args: string[]): Promise<number> {
   const golden = readGoldenFile(bundledGoldenPath())
   const c = golden.cases.find((k) => k.name === 'ff_random_input') ?? golden.cases[0]
   if (!c) throw new Error('the bundled golden file has no cases')
+  // The backend packages register node-cpu, web-wasm, …: load them before asking for one.
+  await loadBackends()
   const backend = await getBackend(values.backend ?? 'js')
   const layer = await backend.createLayer(caseSpec(c))
   const started = performance.now()

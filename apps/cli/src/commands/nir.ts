@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { FormatError } from '@leaky/core'
 import { inspectNir, type NirSummary } from '@leaky/interop'
 import { readNirBytes } from '@leaky/interop/node'
+import { jsonDocument } from '../json.js'
 import { formatTable } from '../table.js'
 import { type CommandHelp, formatHelp, parseFlags, UsageError } from '../usage.js'
 
@@ -39,7 +40,7 @@ export async function nir(args: string[]): Promise<number> {
     throw new FormatError(`cannot read ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`)
   })
   const summary = inspectNir(await readNirBytes(new Uint8Array(bytes)))
-  process.stdout.write(values.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(file, summary))
+  process.stdout.write(values.json ? jsonDocument({ ...summary }) : formatSummary(file, summary))
   return 0
 }
 

@@ -2,6 +2,7 @@ import { getBackend, whyUnavailable } from '@leaky/core'
 import { type BadInputRow, badInputTable, type VerifyRow, verifyBackend } from '@leaky/core/conformance'
 import { readGoldenFile } from '@leaky/core/conformance/node'
 import { parseBackendList } from '../backends.js'
+import { jsonDocument } from '../json.js'
 import { formatTable } from '../table.js'
 import { type CommandHelp, formatHelp, parseFlags, UsageError } from '../usage.js'
 
@@ -55,7 +56,7 @@ export async function verify(args: string[]): Promise<number> {
   }
   const pass = rows.length > 0 && rows.every((r) => r.pass)
   if (values.json) {
-    process.stdout.write(`${JSON.stringify([...rows, ...unavailable], null, 2)}\n`)
+    process.stdout.write(jsonDocument({ results: [...rows, ...unavailable] }))
   } else {
     const table = formatTable(
       ['case', 'backend', 'via', 'error', 'tolerance', 'pass'],
@@ -88,7 +89,7 @@ async function badInput(names: readonly string[], json: boolean): Promise<number
   const rows = [...byBackend.entries()].flatMap(([backend, table]) => table.map((r) => ({ backend, ...r })))
   const pass = rows.length > 0 && rows.every((r) => r.pass)
   if (json) {
-    process.stdout.write(`${JSON.stringify([...rows, ...unavailable], null, 2)}\n`)
+    process.stdout.write(jsonDocument({ results: [...rows, ...unavailable] }))
     return pass ? 0 : 1
   }
   const backends = [...byBackend.keys()]

@@ -53,6 +53,7 @@ export abstract class BaseLayer<S> implements Layer {
     this.spec = spec
   }
 
+  /** Whether {@link BaseLayer.dispose} was called. */
   get disposed(): boolean {
     return this.#disposed
   }

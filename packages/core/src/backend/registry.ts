@@ -171,6 +171,7 @@ export function declarationOf(name: BackendName): BackendDeclaration | undefined
   return store().entries.get(name)?.declaration
 }
 
+/** How to choose a backend: a preference (name, device alias or `auto`) and the workload `auto` ranks for. */
 export interface SelectOptions {
   /**
    * What to try, in order: a backend name, a device alias ('cpu' | 'wasm' | 'webgpu' | 'cuda' |

@@ -11,6 +11,7 @@ export type BackendName = string
 
 /** The devices a backend runs on, as `prefer` names them (transformers.js's `device`). */
 export const DEVICES = ['cpu', 'wasm', 'webgpu', 'cuda'] as const
+/** The kind of hardware a backend runs on. */
 export type Device = (typeof DEVICES)[number]
 
 /** `prefer` aliases: each stands for the registered backends of these devices that run here. */
@@ -82,12 +83,14 @@ export interface BackendDeclaration {
 export interface StateHandle {
   /** [...batch, neurons] */
   readonly shape: Shape
+  /** Copies the state out of the backend. */
   read(): Promise<LIState>
   /** Frees runtime memory now (GPU buffers); using the handle afterwards is a DisposedError. */
   dispose(): void
   readonly disposed: boolean
 }
 
+/** What {@link Layer.step} returns: the new voltage and a handle to the new state. */
 export interface LayerStepResult {
   /** v after the step, [...batch, neurons]. */
   readonly v: Tensor
@@ -100,6 +103,7 @@ export interface Tolerance {
   readonly step: number
 }
 
+/** A layer of LI neurons on one backend: `run` a whole sequence or `step` one time step at a time. */
 export interface Layer {
   readonly backend: BackendName
   readonly spec: ResolvedLayerSpec

@@ -18,9 +18,11 @@ import { runCase, stepCase, stepSequence } from './verify.js'
  */
 export interface Check {
   readonly name: string
+  /** Runs the check; throws when the backend fails it. */
   run(): Promise<void>
 }
 
+/** Options of {@link conformanceChecks}. */
 export interface ConformanceOptions {
   readonly backend: Backend
   /** Golden files to replay; every case of every file runs through `run` and through `step`. */
@@ -111,6 +113,7 @@ const layerCase = fc
     return { spec, xs, state }
   })
 
+/** Every conformance check for a backend, as named checks a test runner can run one by one. */
 export function conformanceChecks(options: ConformanceOptions): Check[] {
   const { backend } = options
   const numRuns = options.numRuns ?? 25

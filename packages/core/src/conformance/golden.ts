@@ -17,6 +17,7 @@ export interface GoldenCase {
   readonly final: LIState
 }
 
+/** A golden file: Norse's outputs for a set of cases. */
 export interface GoldenFile {
   readonly source: string
   readonly cases: readonly GoldenCase[]

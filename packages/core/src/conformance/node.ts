@@ -58,6 +58,7 @@ export function goldenFilePaths(): string[] {
   return paths
 }
 
+/** Reads and parses every golden file (the bundled one, and any in LEAKY_GOLDEN_DIR or ../shared/golden). */
 export function loadGoldenFiles(): GoldenFile[] {
   return goldenFilePaths().map(readGoldenFile)
 }

@@ -9,6 +9,7 @@ export interface MemorySample {
   readonly counters: Readonly<Record<string, number>>
 }
 
+/** Options of the soak test: steps and layers to make, and the memory allowed to grow. */
 export interface SoakOptions {
   /** step() calls on one layer (default 100 000), each handing its state to the next. */
   readonly steps?: number
@@ -19,6 +20,7 @@ export interface SoakOptions {
   readonly counters?: () => Record<string, number>
 }
 
+/** What a soak test measured. */
 export interface SoakReport {
   readonly backend: string
   readonly steps: number

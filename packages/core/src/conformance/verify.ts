@@ -3,8 +3,10 @@ import type { LIState } from '../layer/spec.js'
 import type { Tensor } from '../tensor/tensor.js'
 import { caseSpec, type GoldenCase, type GoldenFile, goldenError } from './golden.js'
 
+/** How a golden case is replayed: one `run` or repeated `step`. */
 export type VerifyMode = 'run' | 'step'
 
+/** One golden case on one backend and mode: its error against Norse and whether it passes. */
 export interface VerifyRow {
   readonly case: string
   readonly backend: string

@@ -2,6 +2,7 @@ import { describe, it } from 'vitest'
 import type { Backend } from '../backend/types.js'
 import { type ConformanceOptions, conformanceChecks } from './checks.js'
 
+/** Options of {@link describeConformance}. */
 export interface DescribeConformanceOptions extends Omit<ConformanceOptions, 'backend'> {
   /** Made once, before the checks; an unavailable backend skips the suite and names why. */
   readonly backend: () => Promise<Backend>

@@ -14,6 +14,7 @@ export type LeakyErrorCode =
   | 'E_FORMAT'
   | 'E_BACKEND'
 
+/** The base class of every error leaky raises on purpose; `code` names the kind. */
 export class LeakyError extends Error {
   readonly code: LeakyErrorCode
   constructor(code: LeakyErrorCode, message: string, options?: { cause?: unknown }) {

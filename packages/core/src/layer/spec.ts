@@ -52,8 +52,10 @@ export interface LayerSpec {
   readonly checkFinite?: boolean
 }
 
+/** Which Norse function a layer is: `li_feed_forward_step` or `li_step` (with weights). */
 export type NeuronKind = 'feed-forward' | 'weighted'
 
+/** A LayerSpec with every default filled in and every value checked. */
 export interface ResolvedLayerSpec {
   readonly kind: NeuronKind
   readonly neurons: number
@@ -68,6 +70,7 @@ export interface ResolvedLayerSpec {
   readonly warnings: readonly LeakyWarning[]
 }
 
+/** Checks a neuron count (a positive integer), or throws a ParameterError. */
 export function checkNeurons(neurons: unknown, what = 'neurons'): number {
   if (typeof neurons !== 'number' || !Number.isInteger(neurons) || neurons <= 0) {
     throw new ParameterError(`${what} must be an integer > 0, got ${String(neurons)}`)
@@ -149,6 +152,7 @@ export function checkStepInput(spec: ResolvedLayerSpec, x: unknown): Shape {
   return shape.slice(0, -1)
 }
 
+/** The shape of the state for an input of this shape: its batch dims and N. */
 export function stateShape(spec: ResolvedLayerSpec, batch: Shape): Shape {
   return [...batch, spec.neurons]
 }

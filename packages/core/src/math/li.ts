@@ -15,6 +15,7 @@ import { assertTensor, describeValue, type Shape, sizeOf, type Tensor } from '..
 import { integrate, project } from './integrate.js'
 import { takeFloats } from './slab.js'
 
+/** Options of a run: where to write the output, and whether to check for non-finite input. */
 export interface RunOptions {
   /** Also return i after every step (Norse `record_states`); v after every step is `voltages`. */
   readonly recordStates?: boolean
@@ -25,6 +26,7 @@ export interface RunOptions {
   readonly output?: Float32Array
 }
 
+/** What a run returns: the voltage at every step and the final state. */
 export interface RunResult {
   /** v after every step, [T, ...batch, neurons]. */
   readonly voltages: Tensor
@@ -141,6 +143,7 @@ export function advance(spec: ResolvedLayerSpec, x: Tensor, batch: Shape, from: 
   return { v: { data: v, shape }, i: { data: i, shape } }
 }
 
+/** What one step returns: the new voltage and the new state. */
 export interface StepResult {
   readonly v: Tensor
   readonly state: LIState

@@ -32,6 +32,7 @@ export interface LeakyWarning {
   readonly message: string
 }
 
+/** Receives leaky's warnings (leaky never prints on its own). */
 export type WarningHandler = (warning: LeakyWarning) => void
 
 /**
@@ -48,6 +49,7 @@ export interface Coefficients {
   readonly scalar: boolean
 }
 
+/** Checks a time step (finite, > 0), or throws a ParameterError. */
 export function checkDt(dt: unknown): number {
   if (typeof dt !== 'number' || !Number.isFinite(dt) || dt <= 0) {
     throw new ParameterError(
@@ -129,6 +131,7 @@ function perNeuron(value: ParameterValue, neurons: number): Float32Array {
   return typeof value === 'number' ? new Float32Array(neurons).fill(value) : value.slice()
 }
 
+/** The per-neuron update coefficients (dt·tauInv) of a resolved spec. */
 export function coefficients(p: LIParameters, dt: number, neurons: number): Coefficients {
   const dt32 = Math.fround(dt)
   const tauMem = perNeuron(p.tauMemInv, neurons)

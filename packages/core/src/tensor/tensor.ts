@@ -1,5 +1,6 @@
 import { DTypeError, ShapeError } from '../errors/errors.js'
 
+/** A tensor's dimensions, outermost first. */
 export type Shape = readonly number[]
 
 /** A dense row-major float32 tensor: the only array type leaky's interfaces take and give. */
@@ -8,16 +9,19 @@ export interface Tensor {
   readonly shape: Shape
 }
 
+/** The number of elements of a shape. */
 export function sizeOf(shape: Shape): number {
   let size = 1
   for (const d of shape) size *= d
   return size
 }
 
+/** A shape as text, e.g. `[100, 3]`. */
 export function formatShape(shape: Shape): string {
   return `[${shape.join(', ')}]`
 }
 
+/** Whether two shapes are equal. */
 export function sameShape(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, k) => d === b[k])
 }
@@ -53,10 +57,12 @@ export function tensor(data: Float32Array | readonly number[], shape: Shape): Te
   return { data: values, shape: [...shape] }
 }
 
+/** A float32 tensor of zeros. */
 export function zeros(shape: Shape): Tensor {
   return { data: new Float32Array(sizeOf(shape)), shape: [...shape] }
 }
 
+/** A copy of a tensor with its own data. */
 export function cloneTensor(t: Tensor): Tensor {
   return { data: t.data.slice(), shape: [...t.shape] }
 }

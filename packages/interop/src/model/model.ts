@@ -30,6 +30,7 @@ export interface LeakyModel {
  */
 export type NeuronModel = 'li' | 'li-box'
 
+/** One layer of a model: its spec, the weights into it, and an optional bias. */
 export interface ModelLayer {
   /** The NIR name of the neuron node (kept for error messages and round trips). */
   readonly name: string

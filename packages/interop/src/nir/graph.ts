@@ -12,6 +12,7 @@ export interface NirDocument {
   readonly graph: NirGraph
 }
 
+/** A NIR graph: nodes and the edges between them. */
 export interface NirGraph {
   readonly nodes: readonly NirNode[]
   readonly edges: readonly (readonly [string, string])[]
@@ -19,6 +20,7 @@ export interface NirGraph {
   readonly metadata: { readonly [key: string]: NirArray | string }
 }
 
+/** An array in a NIR file: its shape and values. */
 export interface NirArray {
   /** numpy-style: '<f4', '<f8', '<i8' … */
   readonly dtype: string
@@ -26,6 +28,7 @@ export interface NirArray {
   readonly data: H5Numbers
 }
 
+/** A NIR node: its type and parameters. */
 export interface NirNode {
   /** The node's key in its graph. */
   readonly name: string

@@ -11,10 +11,12 @@ export const SUPPORTED_NIR_TYPES = [
   'NIRGraph',
 ] as const
 
+/** Whether leaky can run a NIR node of this type. */
 export function isSupportedType(type: string): boolean {
   return (SUPPORTED_NIR_TYPES as readonly string[]).includes(type)
 }
 
+/** One node of a NIR file, and whether leaky can run it. */
 export interface NirNodeSummary {
   /** 'fc1', or 'hidden/lif' inside the subgraph 'hidden'. */
   readonly path: string
@@ -27,6 +29,7 @@ export interface NirNodeSummary {
   readonly supported: boolean
 }
 
+/** What a NIR file holds, and what leaky can run of it. */
 export interface NirSummary {
   readonly version: string
   readonly nodes: readonly NirNodeSummary[]

@@ -14,8 +14,10 @@ const PREFIX_V2 = 12
 /** A header larger than this is not a header (NumPy itself refuses over 10000 bytes unless told). */
 const MAX_HEADER = 1 << 20
 
+/** The element types leaky reads from .npy files. */
 export type NpyDType = 'float32' | 'float64'
 
+/** A parsed .npy header: element type, shape and where the data starts. */
 export interface NpyHeader {
   /** 1, 2 or 3 (the major version). */
   readonly version: 1 | 2 | 3

@@ -2,6 +2,7 @@ import { FormatError, type Tensor } from '@leaky/core'
 import { assertTensor } from '@leaky/core/backend'
 import { bytesPerItem, formatHeader, type NpyDType, type NpyHeader, parseHeader } from './header.js'
 
+/** Bytes in any of the forms files and fetches give them. */
 export type BytesLike = Uint8Array | ArrayBuffer
 
 export function asBytes(input: BytesLike): Uint8Array {

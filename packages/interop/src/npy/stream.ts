@@ -8,7 +8,9 @@ import { decodeData } from './npy.js'
  */
 export interface ByteSource {
   readonly size: number
+  /** Reads `length` bytes at `offset`. */
   read(offset: number, length: number): Promise<Uint8Array>
+  /** Releases the source (closes a file). */
   close?(): Promise<void>
 }
 
@@ -21,6 +23,7 @@ export interface NpyStream {
   readonly stepShape: readonly number[]
   /** Steps [t0, t1) as float32 [t1 - t0, ...stepShape]; float64 files are rounded to float32. */
   readSteps(t0: number, t1: number): Promise<Tensor>
+  /** Closes the stream and its source. */
   close(): Promise<void>
 }
 

@@ -3,6 +3,7 @@
  * symbolic dimensions. It produces plain objects of onnx-proto's message interfaces; encoding to
  * bytes lives in ./model.ts.
  */
+import type { OnnxGraph, OnnxTensor } from './onnx-types.js'
 import { type onnx, proto } from './proto.js'
 
 /** A dimension: a fixed size, or a symbolic name (e.g. "T", "batch0") shared between values. */
@@ -22,17 +23,23 @@ export type AttributeValue =
   | { readonly kind: 'float'; readonly value: number }
   | { readonly kind: 'ints'; readonly value: readonly number[] }
   | { readonly kind: 'string'; readonly value: string }
-  | { readonly kind: 'tensor'; readonly value: onnx.ITensorProto }
-  | { readonly kind: 'graph'; readonly value: onnx.IGraphProto }
+  | { readonly kind: 'tensor'; readonly value: OnnxTensor }
+  | { readonly kind: 'graph'; readonly value: OnnxGraph }
 
 /** Constructors for {@link AttributeValue}. */
 export const attr = {
+  /** An integer attribute. */
   int: (value: number): AttributeValue => ({ kind: 'int', value }),
+  /** A float attribute. */
   float: (value: number): AttributeValue => ({ kind: 'float', value }),
+  /** A list of integers. */
   ints: (value: readonly number[]): AttributeValue => ({ kind: 'ints', value }),
+  /** A string attribute. */
   string: (value: string): AttributeValue => ({ kind: 'string', value }),
-  tensor: (value: onnx.ITensorProto): AttributeValue => ({ kind: 'tensor', value }),
-  graph: (value: onnx.IGraphProto): AttributeValue => ({ kind: 'graph', value }),
+  /** A tensor attribute (a constant). */
+  tensor: (value: OnnxTensor): AttributeValue => ({ kind: 'tensor', value }),
+  /** A graph attribute (a Scan or Loop body). */
+  graph: (value: OnnxGraph): AttributeValue => ({ kind: 'graph', value }),
 }
 
 function toAttributeProto(name: string, a: AttributeValue): onnx.IAttributeProto {
@@ -47,9 +54,9 @@ function toAttributeProto(name: string, a: AttributeValue): onnx.IAttributeProto
     case 'string':
       return { name, type: T.STRING, s: new TextEncoder().encode(a.value) }
     case 'tensor':
-      return { name, type: T.TENSOR, t: a.value }
+      return { name, type: T.TENSOR, t: a.value as onnx.ITensorProto }
     case 'graph':
-      return { name, type: T.GRAPH, g: a.value }
+      return { name, type: T.GRAPH, g: a.value as onnx.IGraphProto }
   }
 }
 
@@ -61,7 +68,7 @@ export function tensorProto(
   name: string,
   data: Float32Array | BigInt64Array,
   dims: readonly number[],
-): onnx.ITensorProto {
+): OnnxTensor {
   const count = dims.reduce((p, d) => p * d, 1)
   if (count !== data.length) {
     throw new Error(`tensor ${name}: ${data.length} values for dims [${dims.join(', ')}]`)
@@ -211,7 +218,7 @@ export class GraphBuilder {
   }
 
   /** The finished GraphProto. */
-  build(): onnx.IGraphProto {
+  build(): OnnxGraph {
     return {
       name: this.name,
       node: [...this.nodes],

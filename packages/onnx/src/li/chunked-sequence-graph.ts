@@ -49,6 +49,7 @@ export function defaultChunk(steps: number | string | undefined): number {
  */
 export const MAX_MATMUL_CHUNKS = 64
 
+/** The sequence graph that runs time in chunks, parallel inside each chunk. */
 export function buildChunkedSequenceGraph(
   spec: ResolvedLayerSpec,
   o: ChunkedSequenceGraphOptions = {},

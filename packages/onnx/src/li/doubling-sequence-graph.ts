@@ -27,6 +27,7 @@ export interface ParallelSequenceGraphOptions extends SequenceGraphOptions {
   readonly maxSteps?: number
 }
 
+/** The parallel-in-time sequence graph (a doubling scan, no Loop/Scan). */
 export function buildDoublingSequenceGraph(
   spec: ResolvedLayerSpec,
   o: ParallelSequenceGraphOptions = {},

@@ -31,6 +31,7 @@ export const PARAMETER_INPUTS = {
   weights: 'weights',
 } as const
 
+/** Options every LI graph builder takes. */
 export interface LIGraphOptions {
   /** Default 'baked'. */
   readonly parameters?: ParameterMode

@@ -17,6 +17,7 @@ export interface TensorContract {
 /** A parameter as JSON: one value for every neuron, or one per neuron. */
 export type ContractParameter = number | number[]
 
+/** What a model exported by leaky takes and returns: the contract stored in its metadata. */
 export interface ModelContract {
   /** Marks the document; bump `contractVersion` on an incompatible change. */
   readonly format: 'leaky-onnx-model'

@@ -27,6 +27,7 @@ import { IR_VERSION, OPSET_VERSION, PRODUCER_NAME, PRODUCER_VERSION } from '../v
 import type { ContractParameter, GraphKind, ModelContract, TensorContract } from './contract.js'
 import { CONTRACT_KEY } from './read-contract.js'
 
+/** Which graph to export, and how parameters and weights are passed. */
 export interface LayerModelOptions {
   readonly graph: GraphKind
   /** Number of batch dims between time and neurons, each symbolic (batch0, batch1, …). Default 0. */

@@ -4,7 +4,7 @@
  */
 import { FormatError } from '@leaky/core'
 import { decodeModel } from '../graph/model.js'
-import type { onnx } from '../graph/proto.js'
+import type { OnnxModel, OnnxValueInfo } from '../graph/onnx-types.js'
 import type { ModelContract, TensorContract } from './contract.js'
 
 /** The metadata_props key leaky writes its contract under. */
@@ -19,7 +19,7 @@ export const CONTRACT_KEY = 'leaky_contract'
 export function readModelContract(bytes: Uint8Array): ModelContract {
   if (!(bytes instanceof Uint8Array))
     throw new FormatError('readModelContract: expected the model as a Uint8Array')
-  let model: onnx.ModelProto
+  let model: OnnxModel
   try {
     model = decodeModel(bytes)
   } catch (error) {
@@ -57,7 +57,7 @@ export function readModelContract(bytes: Uint8Array): ModelContract {
         `the leaky contract's ${what} (${names(inContract).join(', ')}) are not the graph's (${names(inGraph).join(', ')})`,
       )
     }
-    for (const [k, t] of inContract.entries()) checkDeclared(t, inGraph[k] as onnx.IValueInfoProto)
+    for (const [k, t] of inContract.entries()) checkDeclared(t, inGraph[k] as OnnxValueInfo)
   }
   return contract
 }
@@ -66,7 +66,7 @@ export function readModelContract(bytes: Uint8Array): ModelContract {
 const ELEMENT_TYPES: Record<TensorContract['dtype'], number> = { float32: 1 }
 
 /** A graph input or output declares the contract's dtype and shape, dim by dim. */
-function checkDeclared(t: TensorContract, declared: onnx.IValueInfoProto): void {
+function checkDeclared(t: TensorContract, declared: OnnxValueInfo): void {
   const tensorType = declared.type?.tensorType
   const elemType = tensorType?.elemType ?? 0
   if (elemType !== ELEMENT_TYPES[t.dtype])

@@ -16,8 +16,11 @@ export interface OrtRuntime {
   createSession(model: Uint8Array, options: SessionOptions): Promise<InferenceSession>
 }
 
+/** Session options of the onnxruntime build in use. */
 export type SessionOptions = InferenceSession.SessionOptions
+/** A tensor of the onnxruntime build in use. */
 export type OrtTensor = Tensor
+/** An inference session of the onnxruntime build in use. */
 export type OrtSession = InferenceSession
 
 /** How one device of a backend runs the LI layer: the per-device choices the shared layer asks for. */
