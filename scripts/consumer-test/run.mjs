@@ -30,6 +30,8 @@ const PUBLIC = [
   'packages/backend-web',
   'packages/interop',
   'packages/bench',
+  'packages/wasm-simd',
+  'packages/serve',
   'apps/cli',
 ]
 const THIRD_PARTY = { typescript: '5.9.3', '@types/node': '20.19.43', vite: '7.3.8' }

@@ -48,12 +48,18 @@ export const nodeBackends = defineOrtBackends({
   ],
 })
 
+/** The declaration of node-cuda (onnxruntime-node, CUDA EP), as registered on import. */
 export const nodeCudaDeclaration = nodeBackends.declaration('node-cuda')
+/** The declaration of node-webgpu (onnxruntime-node, WebGPU EP), as registered on import. */
 export const nodeWebgpuDeclaration = nodeBackends.declaration('node-webgpu')
+/** The declaration of node-cpu (onnxruntime-node, CPU EP), as registered on import. */
 export const nodeCpuDeclaration = nodeBackends.declaration('node-cpu')
 
+/** node-cpu as a Backend without the registry (tests, scripts). */
 export const nodeCpuBackend = backendFor(nodeCpuDeclaration)
+/** node-webgpu as a Backend without the registry (tests, scripts). */
 export const nodeWebgpuBackend = backendFor(nodeWebgpuDeclaration)
+/** node-cuda as a Backend without the registry (tests, scripts). */
 export const nodeCudaBackend = backendFor(nodeCudaDeclaration)
 
 /** Registers node-cuda, node-webgpu and node-cpu; without a workload `auto` tries them in that order, then js. */

@@ -38,10 +38,14 @@ export const webBackends = defineOrtBackends({
   ],
 })
 
+/** The declaration of web-webgpu (onnxruntime-web, WebGPU), as registered on import. */
 export const webWebgpuDeclaration = webBackends.declaration('web-webgpu')
+/** The declaration of web-wasm (onnxruntime-web, wasm), as registered on import. */
 export const webWasmDeclaration = webBackends.declaration('web-wasm')
 
+/** web-wasm as a Backend without the registry (tests, scripts). */
 export const webWasmBackend = backendFor(webWasmDeclaration)
+/** web-webgpu as a Backend without the registry (tests, scripts). */
 export const webWebgpuBackend = backendFor(webWebgpuDeclaration)
 
 /** Registers web-webgpu and web-wasm; without a workload `auto` tries them in that order (below node-*), then js. */

@@ -27,6 +27,7 @@ export type CLimitProbe =
  * and li_memcpy.c (moving the bytes and nothing else: the physical bound).
  */
 export const C_REFERENCES = ['li_roofline', 'li_time_blocked', 'li_memcpy'] as const
+/** One of the C references: li_roofline.c, the time-blocked loop, the memcpy of the same bytes. */
 export type CReferenceName = (typeof C_REFERENCES)[number]
 
 function sourcePath(name: CReferenceName): string {
@@ -94,6 +95,7 @@ export interface CReference extends CLimit {
   readonly threads: number
 }
 
+/** The C references measured in one run for one T×N, and the best of them (the limit quoted). */
 export interface CReferences {
   readonly steps: number
   readonly neurons: number

@@ -15,6 +15,7 @@ import { parseInferRequest, splitBody } from './protocol/infer-request.js'
 import { encodeInferResponse } from './protocol/infer-response.js'
 import { type BatchingOptions, type ModelStats, ServedModel } from './streams/served-model.js'
 
+/** What createServer serves and its limits (every bound has a default; see the README's table). */
 export interface ServerOptions extends Partial<BatchingOptions> {
   /** Model name (as in /v2/models/NAME) → the layer it serves. Names: letters, digits, '_', '-', '.'. */
   readonly layers: Readonly<Record<string, LayerSpec>>
@@ -24,6 +25,7 @@ export interface ServerOptions extends Partial<BatchingOptions> {
   readonly maxBodyBytes?: number
 }
 
+/** A running KServe-v2 server: listen, close gracefully, and see what each model is doing. */
 export interface LeakyServer {
   /** Starts listening; port 0 picks a free one. Default host 127.0.0.1. */
   listen(port?: number, host?: string): Promise<{ host: string; port: number; url: string }>
@@ -31,6 +33,7 @@ export interface LeakyServer {
   close(): Promise<void>
   /** Model name → the backend running it. */
   readonly backends: Readonly<Record<string, string>>
+  /** Model name → its live streams, queue and batching counters. */
   stats(): Readonly<Record<string, ModelStats>>
 }
 
@@ -53,6 +56,10 @@ function checkPositive(value: number, what: string, zeroOk = false): number {
   return value
 }
 
+/**
+ * A KServe-v2 HTTP server for these layers, with Triton-style stateful streams batched across
+ * callers. The layers are made (on `backend`) before it resolves; call `listen` to accept requests.
+ */
 export async function createServer(options: ServerOptions): Promise<LeakyServer> {
   const names = Object.keys(options.layers ?? {})
   if (names.length === 0)

@@ -77,6 +77,8 @@ function sharedMemory(): WebAssembly.Memory | undefined {
  *
  * A shared memory keeps every view handed out valid when it grows (a SharedArrayBuffer grows in
  * place); a plain one detaches its old buffer, so only a shared engine lends its memory out.
+ *
+ * @internal exported for tests and benchmarks, not part of the public API.
  */
 export class Engine {
   readonly memory: WebAssembly.Memory
@@ -209,13 +211,19 @@ function threadsWanted(): boolean {
 /**
  * The engine the caller's arrays are copied through: a plain memory, because V8 copies into and out
  * of a SharedArrayBuffer with relaxed atomics, several times slower than into an ArrayBuffer.
+ *
+ * @internal
  */
 export function getEngine(): Promise<Engine> {
   plainEngine ??= instantiate(new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES }), false)
   return plainEngine
 }
 
-/** The engine that lends tensors (allocate()): a shared memory, which grows without detaching. */
+/**
+ * The engine that lends tensors (allocate()): a shared memory, which grows without detaching.
+ *
+ * @internal
+ */
 export function getSharedEngine(): Promise<Engine | undefined> {
   sharedEngine ??= (async () => {
     const memory = sharedMemory()

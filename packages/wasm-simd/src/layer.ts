@@ -93,6 +93,10 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     return this.#shared?.owns(data) ?? false
   }
 
+  /**
+   * A zero-filled tensor in the shared wasm memory: run/step read it where it lies, and an `output`
+   * there is written in place. Valid until the layer is disposed; memory growth never detaches it.
+   */
   allocate(shape: Shape): Tensor {
     if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0))
       throw new ShapeError(`allocate: shape must be an array of integers >= 0, got ${String(shape)}`)

@@ -17,8 +17,15 @@ export interface OrtDevice extends Omit<DevicePolicy, 'backend' | 'device' | 'ta
   readonly limits: EngineLimits
   /** Whether the device works here (run once by core, then cached). */
   probe(): Promise<Availability>
+  /** Session options of this device beyond the shared ones (threads, memory arena, …). */
+  sessionOptions?: DevicePolicy['sessionOptions']
+  /** What `sessionOptions` takes from `work`, as part of the session pool's key. */
+  sessionVariant?: DevicePolicy['sessionVariant']
+  /** Copies a state tensor out (default: getData(), copied). */
+  readBack?: DevicePolicy['readBack']
 }
 
+/** What a backend package hands defineOrtBackends: its onnxruntime build and its devices. */
 export interface OrtBackendsConfig {
   readonly runtime: OrtRuntime
   readonly devices: readonly OrtDevice[]

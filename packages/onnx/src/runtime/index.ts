@@ -12,7 +12,7 @@ export {
   type OrtBackendsConfig,
   type OrtDevice,
 } from './define.js'
-export { OrtLayer, type OrtState } from './layer.js'
+export { type OrtEngine, OrtLayer, type OrtState } from './layer.js'
 export {
   type EngineLimits,
   MEASURED_LIMITS,
@@ -31,4 +31,4 @@ export {
   providerOptions,
   type SessionOptions,
 } from './runtime.js'
-export { SessionPool, sessionOptions } from './sessions.js'
+export { type ContentLease, type SessionLease, SessionPool, sessionOptions } from './sessions.js'

@@ -48,12 +48,14 @@ export interface SessionLease {
   evict(): void
   /** Another lease on the same session (a GPU state whose buffers its allocator owns). */
   share(): SessionLease
+  /** Ends this share; the session closes when it was evicted and this was its last lease. */
   release(): void
 }
 
 /** A layer's share of its content id (session keys are per content); `release()` when the layer goes. */
 export interface ContentLease {
   readonly id: number
+  /** Gives the id back; its sessions go once no layer of that content is left. */
   release(): void
 }
 
@@ -113,6 +115,11 @@ function sameBits(x: Uint32Array, y: Uint32Array): boolean {
   return true
 }
 
+/**
+ * The onnxruntime sessions of one runtime, shared by every layer of the same content and shape:
+ * keyed by exact content, leased (an evicted session lives until its last user lets go), and the
+ * least recently used idle ones released beyond a few.
+ */
 export class SessionPool {
   readonly #runtime: OrtRuntime
   readonly #live = new Map<string, Entry>()

@@ -19,6 +19,7 @@ export interface NodeTraffic {
   readonly bytesWritten: number
 }
 
+/** The bytes one graph reads and writes for one case, in total and per node. */
 export interface GraphTraffic {
   readonly bytesRead: number
   readonly bytesWritten: number

@@ -11,6 +11,7 @@ import type { Layer, ResolvedLayerSpec } from '@leaky/core'
 import { RequestError } from '../protocol/errors.js'
 import type { InferRequest, ModelSignature, SequenceControl } from '../protocol/infer-request.js'
 
+/** How requests of different streams are stacked into one backend call, and the bounds on them. */
 export interface BatchingOptions {
   /** Stack requests of different streams into one call. Off: one backend call per request. */
   readonly batching: boolean
@@ -50,6 +51,7 @@ class Stream {
   }
 }
 
+/** One model's live counters: streams, queued requests, backend calls and the requests they carried. */
 export interface ModelStats {
   readonly liveStreams: number
   readonly queued: number

@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path'
 import { type LayerSpec, ParameterError, type ResolvedLayerSpec, resolveSpec } from '@leaky/core'
 import { exportModel, STEP_IO } from '@leaky/onnx'
 
+/** How the Triton model repository is written: the model's name and Triton's sequence-batcher settings. */
 export interface TritonOptions {
   /** The model's name in the repository (the folder, and /v2/models/NAME). Default "li". */
   readonly name?: string
@@ -27,6 +28,7 @@ export interface TritonOptions {
   readonly maxCandidateSequences?: number
 }
 
+/** The files a Triton model repository was written as. */
 export interface TritonRepository {
   readonly name: string
   /** Path inside the repository (forward slashes) → bytes. */
