@@ -3,7 +3,7 @@
  * a real Chromium, with the golden files the Node tests use (fetched from the test server). The
  * Node side (../browser.test.ts) calls `window.leakyTest` through page.evaluate.
  */
-import { installGpuBufferCounter } from './gpu-counter.js'
+import { installGpuBufferCounter } from '@leaky/chromium/gpu-counter'
 
 const gpu = installGpuBufferCounter()
 

@@ -3,7 +3,7 @@
  * navigator.gpu, and a step soak that counts every GPU buffer. ../browser.test.ts calls
  * `window.leakyTest` through page.evaluate.
  */
-import { installGpuBufferCounter } from './gpu-counter.js'
+import { installGpuBufferCounter } from '@leaky/chromium/gpu-counter'
 
 const gpu = installGpuBufferCounter()
 

@@ -1,6 +1,7 @@
 /**
- * Counts every GPUBuffer made and destroyed in the page, by wrapping the WebGPU prototypes before
- * any device exists (the same counter as backend-web's browser tests).
+ * Counts every GPUBuffer made and destroyed in the page, by wrapping the WebGPU prototypes. Installed
+ * before any device is made (onnxruntime-web's cannot be handed one of ours). Page code: the browser
+ * tests of backend-web and webgpu-wgsl bundle it into their test pages.
  */
 export interface GpuBufferStats {
   created: number
