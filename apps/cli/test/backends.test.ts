@@ -23,7 +23,7 @@ describe('leaky backends', () => {
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/workload: N=1000, T=500, mode step \(500 step\(\) calls\)/)
     expect(r.stdout).toMatch(/js\s+\S+ s\s+\((built-in|calibration): 500 calls × /)
-    expect(r.stdout).toMatch(/auto picks (js|node-cpu): /)
+    expect(r.stdout).toMatch(/auto picks (js|node-cpu|wasm-simd): /)
     const w = leaky(
       'backends',
       '--explain',
@@ -37,7 +37,7 @@ describe('leaky backends', () => {
       '--json',
     )
     const doc = JSON.parse(w.stdout) as { auto: string; ranking: { backend: string; seconds: number }[] }
-    expect(['js', 'node-cpu']).toContain(doc.auto)
+    expect(['js', 'node-cpu', 'wasm-simd']).toContain(doc.auto)
     expect(doc.ranking[0]?.seconds).toBeGreaterThan(0)
   })
   it.each([

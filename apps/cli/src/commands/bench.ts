@@ -62,8 +62,8 @@ export const benchHelp: CommandHelp = {
     'else $XDG_DATA_HOME/leaky/bench, else ~/.local/share/leaky/bench) and the calibration `auto` uses,\n' +
     'keyed to this machine (CPU, cores, platform, Node, onnxruntime), to ~/.cache/leaky/calibration.json\n' +
     "($LEAKY_CACHE_DIR or $XDG_CACHE_HOME/leaky). --quick shortens T (and weighted-1024's batch) and\n" +
-    'repeats less, to finish in well under a minute; the output says what it scaled. Exit 1 if a backend\n' +
-    'gave wrong answers.',
+    'repeats less, to finish in well under a minute; the output says\n' +
+    'what it scaled. Exit 1 if a backend gave wrong answers.',
   examples: [
     'leaky bench --quick',
     'leaky bench --workload ff-1e5,step-1e3 --backend js,node-cpu',

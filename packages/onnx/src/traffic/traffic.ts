@@ -8,6 +8,7 @@
  * what they return; a broadcast operand is read once at its own size; a Scan costs its body's traffic
  * once per iteration; Identity is a copy (onnxruntime copies a graph output given by an Identity).
  */
+import type { OnnxGraph, OnnxModel } from '../graph/onnx-types.js'
 import { type onnx, proto } from '../graph/proto.js'
 import { boundShape, bytesOf, elementCount, inferNode, initializerInfos, type ValueInfo } from './shapes.js'
 
@@ -101,10 +102,14 @@ function scan(
  * dimensions bound by `dims` (e.g. `{ T: 1000, batch0: 4 }`).
  */
 export function graphTraffic(
-  model: Uint8Array | onnx.IModelProto | onnx.IGraphProto,
+  model: Uint8Array | OnnxModel | OnnxGraph,
   dims: Readonly<Record<string, number>> = {},
 ): GraphTraffic {
-  const decoded = model instanceof Uint8Array ? proto.ModelProto.decode(model) : model
+  // The package's own message types are onnx-proto's shapes (kept out of the public .d.ts).
+  const decoded =
+    model instanceof Uint8Array
+      ? proto.ModelProto.decode(model)
+      : (model as unknown as onnx.IModelProto | onnx.IGraphProto)
   const graph = 'graph' in decoded && decoded.graph ? decoded.graph : (decoded as onnx.IGraphProto)
   const values = new Map<string, ValueInfo>()
   const initializers = new Set((graph.initializer ?? []).map((t) => t.name))
