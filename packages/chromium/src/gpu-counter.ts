@@ -44,3 +44,48 @@ export function installGpuBufferCounter(): GpuBufferStats {
   }
   return stats
 }
+
+/** What the GPU soak needs of a layer: steps with disposable handles, and its live GPU states. */
+interface SoakLayer<H extends SoakHandle> {
+  readonly liveGpuStates: number
+  step(x: { data: Float32Array; shape: readonly number[] }, state?: H): Promise<{ state: H }>
+  dispose(): Promise<void>
+}
+
+interface SoakHandle {
+  read(): Promise<{ v: { data: Float32Array } }>
+  dispose(): void
+}
+
+/**
+ * `steps` step() calls on one layer, each disposing the previous handle (as core's soak does),
+ * sampling the GPU buffers after a tenth (warm-up) and at the end; then the layer is disposed and
+ * sampled once more. The layer is the soak's: it disposes it.
+ */
+export async function gpuStepSoak<H extends SoakHandle>(
+  layer: SoakLayer<H>,
+  gpu: GpuBufferStats,
+  steps: number,
+  neurons: number,
+) {
+  const x = { data: new Float32Array(neurons).fill(0.25), shape: [neurons] }
+  let state: H | undefined
+  let before = { ...gpu }
+  let liveStatesBefore = 0
+  const t0 = performance.now()
+  for (let t = 0; t < steps; t++) {
+    if (t === Math.floor(steps / 10)) {
+      before = { ...gpu }
+      liveStatesBefore = layer.liveGpuStates
+    }
+    const next = await layer.step(x, state)
+    state?.dispose()
+    state = next.state
+  }
+  const ms = performance.now() - t0
+  const after = { ...gpu }
+  const liveStatesAfter = layer.liveGpuStates
+  const last = await state?.read()
+  await layer.dispose()
+  return { before, after, liveStatesBefore, liveStatesAfter, ms, v0: last?.v.data[0], disposed: { ...gpu } }
+}

@@ -3,7 +3,8 @@
  * navigator.gpu, and a step soak that counts every GPU buffer. ../browser.test.ts calls
  * `window.leakyTest` through page.evaluate.
  */
-import { installGpuBufferCounter } from '@leaky/chromium/gpu-counter'
+import { gpuStepSoak, installGpuBufferCounter } from '@leaky/chromium/gpu-counter'
+import type { StateHandle } from '@leaky/core'
 
 const gpu = installGpuBufferCounter()
 
@@ -36,32 +37,14 @@ async function runChecks(numRuns: number): Promise<CheckResult[]> {
   return results
 }
 
-/**
- * `steps` step() calls on one layer, each disposing the previous handle, sampling the GPU buffers
- * after a tenth (warm-up) and at the end; then the layer is disposed and sampled once more.
- */
+/** The GPU-buffer step soak (@leaky/chromium/gpu-counter) on one layer of this backend. */
 async function soak(steps: number, neurons: number) {
-  const layer = (await webgpuWgslBackend.createLayer({ neurons })) as InstanceType<typeof WgslLayer>
-  const x = { data: new Float32Array(neurons).fill(0.25), shape: [neurons] }
-  let state: Awaited<ReturnType<typeof layer.step>>['state'] | undefined
-  let before = { ...gpu }
-  let liveStatesBefore = 0
-  const t0 = performance.now()
-  for (let t = 0; t < steps; t++) {
-    if (t === Math.floor(steps / 10)) {
-      before = { ...gpu }
-      liveStatesBefore = layer.liveGpuStates
-    }
-    const next = await layer.step(x, state)
-    state?.dispose()
-    state = next.state
-  }
-  const ms = performance.now() - t0
-  const after = { ...gpu }
-  const liveStatesAfter = layer.liveGpuStates
-  const last = await state?.read()
-  await layer.dispose()
-  return { before, after, liveStatesBefore, liveStatesAfter, ms, v0: last?.v.data[0], disposed: { ...gpu } }
+  return gpuStepSoak<StateHandle>(
+    (await webgpuWgslBackend.createLayer({ neurons })) as InstanceType<typeof WgslLayer>,
+    gpu,
+    steps,
+    neurons,
+  )
 }
 
 declare global {
