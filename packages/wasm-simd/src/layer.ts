@@ -14,6 +14,20 @@ import { BaseLayer, type StartState, simulateChecked, stateShape } from '@leaky/
 import type { Engine } from './engine.js'
 import { OP } from './threads.js'
 
+/** A tile of the caller's sequence: steps t0…t0+tn of floats c0…c0+len of each row. */
+interface Tile {
+  readonly t0: number
+  readonly tn: number
+  readonly c0: number
+  readonly len: number
+  /** Rows of N neurons in the tile (per-neuron parameters), and the first neuron's index. */
+  readonly rows: number
+  readonly offset: number
+}
+
+/** #kernel's arguments after engine and placement: x, out, stride, vIn, iIn, vOut, iOut, count, rows, steps, first neuron. */
+type KernelArgs = [number, number, number, number, number, number, number, number, number, number, number]
+
 /** A block of wasm memory holding a state: v then i, `size` floats each. */
 interface Block {
   readonly engine: Engine
@@ -42,10 +56,14 @@ interface Placement {
   readonly step: { address: number; floats: number }[]
 }
 
-/** Floats per tile when the caller's arrays are copied through wasm memory (256 KiB: x and v stay in L2). */
-const TILE_FLOATS = 1 << 16
-/** Time steps per tile at least (the kernel walks 8 with its state in registers). */
-const TILE_STEPS = 16
+/**
+ * Tiles of the caller's arrays copied through wasm memory: floats per tile, and time steps per tile
+ * at least (the kernel walks 8 with its state in registers). On one thread a tile is copied in,
+ * updated and copied out by the same core, so it stays in L2 (256 KiB). Pipelined, the copies bound
+ * the run and every tile costs a wake of the helper: fewer, larger tiles (2 MiB, three in L3).
+ */
+const TILE = { floats: 1 << 16, steps: 16 }
+const PIPELINED_TILE = { floats: 1 << 19, steps: 4 }
 /** A weighted row whose active inputs are at most this fraction goes the event-driven way. */
 const SPARSE_FRACTION = 1 / 3
 /** Neuron-steps (or multiply-adds) below which a second thread costs more than it gives. */
@@ -115,9 +133,9 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
   }
 
   protected override extraElements(steps: number, batch: Shape): number[] {
-    // Wasm memory beyond the output (which the base class counts): two tiles and the state.
+    // Wasm memory beyond the output (which the base class counts): the tiles and the state.
     const width = sizeOf(batch) * this.spec.neurons
-    return [steps > 0 ? 2 * TILE_FLOATS : 0, 2 * width]
+    return [steps > 0 ? 3 * PIPELINED_TILE.floats : 0, 2 * width]
   }
 
   protected async runSequence(
@@ -137,10 +155,13 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     const width = sizeOf(shape)
     const out = options.output ?? new Float32Array(steps * width)
     const shared = this.#shared
-    // Weighted layers are compute-bound: the copies of the caller's arrays into the shared memory
-    // (slower than into a plain one) cost little beside a second thread on x·Wᵀ.
+    // Large runs of the caller's arrays go through the shared memory when it has a helper thread:
+    // it computes (or takes half of x·Wᵀ) while this thread copies.
     const inShared =
-      shared && (shared.owns(xs.data) || shared.owns(out) || (this.spec.weights && shared.helper))
+      shared &&
+      (shared.owns(xs.data) ||
+        shared.owns(out) ||
+        (shared.helper && (this.spec.weights || steps * width >= PARALLEL_MIN)))
     const engine = inShared ? shared : this.#plain
     const place = this.#place(engine)
     const state = engine.alloc(2 * width * F)
@@ -344,8 +365,6 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     state: number,
     width: number,
   ) {
-    const vi = state
-    const ii = state + width * F
     if (engine.owns(x) && engine.owns(out)) {
       // Zero-copy: the whole sequence in one call (two with a helper thread), where the arrays lie.
       await this.#kernelParallel(
@@ -361,57 +380,119 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
       )
       return
     }
-    // Tiles of ts steps × span neurons through one scratch block: narrow layers copy whole
-    // contiguous time slices; wide ones a piece of each row.
+    const pipelined = engine.helper !== undefined && steps * width >= PARALLEL_MIN
+    const tiles = this.#tiles(place, steps, width, pipelined ? PIPELINED_TILE : TILE)
+    const tileFloats = tiles.reduce((m, t) => Math.max(m, t.tn * t.len), 0)
+    // Three tile buffers when the helper computes one while this thread copies the next in and the
+    // previous out (the copies of the caller's arrays, not the kernel, bound this path); one otherwise.
+    const buffers = pipelined ? 3 : 1
+    const scratchBytes = tileFloats * F
+    const scratch = Array.from({ length: buffers }, () => engine.alloc(scratchBytes))
+    try {
+      if (!pipelined) {
+        for (const tile of tiles) {
+          this.#copyIn(engine, tile, x, width, scratch[0] as number)
+          this.#kernel(engine, place, ...this.#tileArgs(tile, scratch[0] as number, state, width))
+          this.#copyOut(engine, tile, out, width, scratch[0] as number)
+        }
+        return
+      }
+      await engine.withHelper(async (helper) => {
+        const at = (k: number) => scratch[k % 3] as number
+        this.#copyIn(engine, tiles[0] as Tile, x, width, at(0))
+        for (let k = 0; k < tiles.length; k++) {
+          const call = this.#kernelCall(place, ...this.#tileArgs(tiles[k] as Tile, at(k), state, width))
+          helper.post(call.op, call.ints, call.floats)
+          const next = tiles[k + 1]
+          if (next) this.#copyIn(engine, next, x, width, at(k + 1))
+          const previous = tiles[k - 1]
+          if (previous) this.#copyOut(engine, previous, out, width, at(k - 1))
+          await helper.wait()
+        }
+        this.#copyOut(engine, tiles[tiles.length - 1] as Tile, out, width, at(tiles.length - 1))
+      })
+    } finally {
+      for (const address of scratch) engine.free(address, scratchBytes)
+    }
+  }
+
+  /**
+   * The caller's sequence cut into tiles of tn steps × len floats that stay in L2: narrow layers take
+   * whole contiguous time slices, wide ones a piece of each row (with per-neuron parameters, whole
+   * rows or a piece of one row). Tiles of one column follow each other in time order.
+   */
+  #tiles(place: Placement, steps: number, width: number, size: typeof TILE): Tile[] {
     const N = this.spec.neurons
     const perNeuron = place.coefficients !== 0
-    const wide = width * TILE_STEPS > TILE_FLOATS
-    // With per-neuron parameters a tile holds whole rows, or a piece of one row.
-    let span = wide ? TILE_FLOATS / TILE_STEPS : width
+    const wide = width * size.steps > size.floats
+    let span = wide ? size.floats / size.steps : width
     if (perNeuron && wide) span = N >= span ? span : N * Math.floor(span / N)
-    const ts = Math.max(TILE_STEPS, Math.floor(TILE_FLOATS / span))
-    const scratchBytes = ts * span * F
-    const scratch = engine.alloc(scratchBytes)
-    try {
-      const heap = engine.heap
-      const s = scratch / F
-      for (let t0 = 0; t0 < steps; t0 += ts) {
-        const tn = Math.min(ts, steps - t0)
-        for (let c0 = 0; c0 < width; ) {
-          // A tile never crosses a row's end when parameters are per neuron and rows are long.
-          const rowEnd = perNeuron && N > span ? (Math.floor(c0 / N) + 1) * N : width
-          const len = Math.min(span, width - c0, rowEnd - c0)
-          if (len === width) heap.set(x.subarray(t0 * width, (t0 + tn) * width), s)
-          else
-            for (let t = 0; t < tn; t++) {
-              const from = (t0 + t) * width + c0
-              heap.set(x.subarray(from, from + len), s + t * len)
-            }
-          const tileRows = perNeuron ? (N > span ? 1 : len / N) : 1
-          this.#kernel(
-            engine,
-            place,
-            scratch,
-            scratch,
-            len,
-            vi + c0 * F,
-            ii + c0 * F,
-            vi + c0 * F,
-            ii + c0 * F,
-            len,
-            tileRows,
-            tn,
-            perNeuron && N > span ? c0 % N : 0,
-          )
-          if (len === width) out.set(heap.subarray(s, s + tn * width), t0 * width)
-          else
-            for (let t = 0; t < tn; t++)
-              out.set(heap.subarray(s + t * len, s + (t + 1) * len), (t0 + t) * width + c0)
-          c0 += len
-        }
+    const ts = Math.max(size.steps, Math.floor(size.floats / span))
+    const tiles: Tile[] = []
+    for (let t0 = 0; t0 < steps; t0 += ts) {
+      const tn = Math.min(ts, steps - t0)
+      for (let c0 = 0; c0 < width; ) {
+        // A tile never crosses a row's end when parameters are per neuron and rows are long.
+        const rowEnd = perNeuron && N > span ? (Math.floor(c0 / N) + 1) * N : width
+        const len = Math.min(span, width - c0, rowEnd - c0)
+        const split = perNeuron && N > span
+        tiles.push({
+          t0,
+          tn,
+          c0,
+          len,
+          rows: perNeuron ? (split ? 1 : len / N) : 1,
+          offset: split ? c0 % N : 0,
+        })
+        c0 += len
       }
-    } finally {
-      engine.free(scratch, scratchBytes)
+    }
+    return tiles
+  }
+
+  #copyIn(engine: Engine, tile: Tile, x: Float32Array, width: number, scratch: number): void {
+    const { t0, tn, c0, len } = tile
+    const heap = engine.heap
+    const s = scratch / F
+    if (len === width) heap.set(x.subarray(t0 * width, (t0 + tn) * width), s)
+    else
+      for (let t = 0; t < tn; t++) {
+        const from = (t0 + t) * width + c0
+        heap.set(x.subarray(from, from + len), s + t * len)
+      }
+  }
+
+  #copyOut(engine: Engine, tile: Tile, out: Float32Array, width: number, scratch: number): void {
+    const { t0, tn, c0, len } = tile
+    const heap = engine.heap
+    const s = scratch / F
+    if (len === width) out.set(heap.subarray(s, s + tn * width), t0 * width)
+    else
+      for (let t = 0; t < tn; t++)
+        out.set(heap.subarray(s + t * len, s + (t + 1) * len), (t0 + t) * width + c0)
+  }
+
+  /** #kernel's arguments for one tile, updated in place in `scratch`, state columns c0… of [v | i]. */
+  #tileArgs(tile: Tile, scratch: number, state: number, width: number): KernelArgs {
+    const vi = state + tile.c0 * F
+    const ii = state + (width + tile.c0) * F
+    return [scratch, scratch, tile.len, vi, ii, vi, ii, tile.len, tile.rows, tile.tn, tile.offset]
+  }
+
+  /** #kernel's call as the helper thread takes it (op, integer and float arguments). */
+  #kernelCall(place: Placement, ...args: KernelArgs): { op: number; ints: number[]; floats?: number[] } {
+    const [x, out, stride, vIn, iIn, vOut, iOut, count, rows, steps, coefficientOffset] = args
+    if (!place.coefficients)
+      return {
+        op: OP.li_scalar,
+        ints: [x, out, stride, vIn, iIn, vOut, iOut, count, steps],
+        floats: [this.#a, this.#b, this.#vl],
+      }
+    const N = this.spec.neurons
+    const c = place.coefficients + coefficientOffset * F
+    return {
+      op: OP.li_vector,
+      ints: [x, out, stride, vIn, iIn, vOut, iOut, count / rows, rows, steps, c, c + N * F, c + 2 * N * F],
     }
   }
 

@@ -150,6 +150,32 @@ describe('two threads over the shared memory', () => {
     })
   }
 
+  // The caller's arrays, large enough for the pipeline (the helper computes a tile while this thread
+  // copies the next in and the previous out): narrow layers in whole time slices, wide ones in
+  // pieces of rows, per-neuron rows split mid-row.
+  const pipelined: [number, number[], number, boolean][] = [
+    [70, [], 5000, false],
+    [50, [3], 2000, true],
+    [300, [], 1000, true],
+    [20, [], 20000, true],
+    [263, [2], 999, false],
+  ]
+  for (const [steps, batch, neurons, perNeuron] of pipelined) {
+    it(`caller arrays T=${steps} batch [${batch}] N=${neurons} ${perNeuron ? 'per-neuron' : 'scalar'}: js's bits`, async () => {
+      const { spec, xs, state } = ffCase(steps * 7 + neurons, steps, batch, neurons, perNeuron)
+      const reference = simulate(resolveSpec(spec), xs, state)
+      const layer = await create(spec)
+      try {
+        const ran = await layer.run(xs, state)
+        expectSameBits('pipelined', ran.voltages.data, reference.voltages.data)
+        expectSameBits('pipelined final v', ran.state.v.data, reference.state.v.data)
+        expectSameBits('pipelined final i', ran.state.i.data, reference.state.i.data)
+      } finally {
+        await layer.dispose()
+      }
+    })
+  }
+
   it('a weighted layer split by rows gives what one thread gives', async () => {
     const rand = mulberry32(3)
     const vec = random(4)
