@@ -68,6 +68,11 @@ const PIPELINED_TILE = { floats: 1 << 19, steps: 4 }
 const SPARSE_FRACTION = 1 / 3
 /** Neuron-steps (or multiply-adds) below which a second thread costs more than it gives. */
 const PARALLEL_MIN = 1 << 18
+/**
+ * Neuron-steps below which the caller's arrays stay on one thread: a pipelined tile costs a wake of
+ * the helper, and a run of 1e6 neuron-steps (0.2 ms) measured no faster pipelined, slower on a busy machine.
+ */
+const PIPELINE_MIN = 1 << 22
 
 const F = 4
 
@@ -161,7 +166,7 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
       shared &&
       (shared.owns(xs.data) ||
         shared.owns(out) ||
-        (shared.helper && (this.spec.weights || steps * width >= PARALLEL_MIN)))
+        (shared.helper && (this.spec.weights || steps * width >= PIPELINE_MIN)))
     const engine = inShared ? shared : this.#plain
     const place = this.#place(engine)
     const state = engine.alloc(2 * width * F)
@@ -380,8 +385,18 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
       )
       return
     }
-    const pipelined = engine.helper !== undefined && steps * width >= PARALLEL_MIN
-    const tiles = this.#tiles(place, steps, width, pipelined ? PIPELINED_TILE : TILE)
+    const pipelined = engine.helper !== undefined && steps * width >= PIPELINE_MIN
+    // A pipeline needs a few tiles to overlap anything: a small run takes smaller ones.
+    const size = pipelined
+      ? {
+          ...PIPELINED_TILE,
+          floats: Math.max(
+            TILE.floats,
+            Math.min(PIPELINED_TILE.floats, 2 ** Math.floor(Math.log2((steps * width) / 8))),
+          ),
+        }
+      : TILE
+    const tiles = this.#tiles(place, steps, width, size)
     const tileFloats = tiles.reduce((m, t) => Math.max(m, t.tn * t.len), 0)
     // Three tile buffers when the helper computes one while this thread copies the next in and the
     // previous out (the copies of the caller's arrays, not the kernel, bound this path); one otherwise.

@@ -153,12 +153,14 @@ describe('two threads over the shared memory', () => {
   // The caller's arrays, large enough for the pipeline (the helper computes a tile while this thread
   // copies the next in and the previous out): narrow layers in whole time slices, wide ones in
   // pieces of rows, per-neuron rows split mid-row.
+  // (at least 2²² neuron-steps: smaller runs stay on one thread).
   const pipelined: [number, number[], number, boolean][] = [
-    [70, [], 5000, false],
-    [50, [3], 2000, true],
-    [300, [], 1000, true],
-    [20, [], 20000, true],
-    [263, [2], 999, false],
+    [70, [], 60000, false],
+    [40, [], 150000, false],
+    [50, [3], 30000, true],
+    [30, [], 150000, true],
+    [40, [5], 30000, true],
+    [263, [2], 8000, false],
   ]
   for (const [steps, batch, neurons, perNeuron] of pipelined) {
     it(`caller arrays T=${steps} batch [${batch}] N=${neurons} ${perNeuron ? 'per-neuron' : 'scalar'}: js's bits`, async () => {
