@@ -94,6 +94,7 @@ export class Engine {
   /** The second thread (shared engines where the platform has one), and the queue for it. */
   helper: Helper | undefined
   #helperQueue: Promise<unknown> = Promise.resolve()
+  #helperBusy = false
 
   constructor(memory: WebAssembly.Memory, shared: boolean, instance: WebAssembly.Instance) {
     this.memory = memory
@@ -120,10 +121,30 @@ export class Engine {
     return this.#heapU8
   }
 
-  /** Runs `work` when no other call is using the helper thread (pages wait for it asynchronously). */
-  withHelper<T>(work: (helper: Helper) => T | Promise<T>): Promise<T> {
+  /**
+   * Runs `work` with the helper thread. Where the helper's wait blocks (Node, workers) and no call
+   * holds it, at once, returning what `work` returns: such a call never yields, so it may read the
+   * caller's arrays throughout (BaseLayer's contract: a call that starts at once reads them in place
+   * and must be done with them before its first await). Elsewhere after the calls before it.
+   */
+  withHelper<T>(work: (helper: Helper) => T): T | Promise<Awaited<T>> {
     const helper = this.helper as Helper
-    const result = this.#helperQueue.then(() => work(helper))
+    if (helper.blocks && !this.#helperBusy) {
+      this.#helperBusy = true
+      try {
+        return work(helper)
+      } finally {
+        this.#helperBusy = false
+      }
+    }
+    const result = this.#helperQueue.then(async (): Promise<Awaited<T>> => {
+      this.#helperBusy = true
+      try {
+        return await work(helper)
+      } finally {
+        this.#helperBusy = false
+      }
+    })
     this.#helperQueue = result.catch(() => undefined)
     return result
   }

@@ -12,7 +12,7 @@ import {
 } from '@leaky/core'
 import { BaseLayer, type StartState, simulateChecked, stateShape } from '@leaky/core/backend'
 import type { Engine } from './engine.js'
-import { OP } from './threads.js'
+import { type Helper, OP } from './threads.js'
 
 /** A tile of the caller's sequence: steps t0…t0+tn of floats c0…c0+len of each row. */
 interface Tile {
@@ -152,8 +152,10 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
   ): Promise<RunResult> {
     if (options.recordStates) {
       // i after every step is not in the kernel: the js loop gives the same bits.
+      // No await before the loop has read xs (BaseLayer's contract: a call that starts at once reads
+      // the caller's arrays in place).
       const plain =
-        start.kind === 'plain' ? start.state : await this.readState(start.value, stateShape(this.spec, batch))
+        start.kind === 'plain' ? start.state : this.#copyOf(start.value, stateShape(this.spec, batch))
       return simulateChecked(this.spec, xs, steps, batch, plain, options)
     }
     const shape = stateShape(this.spec, batch)
@@ -168,14 +170,18 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
         shared.owns(out) ||
         (shared.helper && (this.spec.weights || steps * width >= PIPELINE_MIN)))
     const engine = inShared ? shared : this.#plain
+    // Where this thread waits for the helper asynchronously (a page), a run of the caller's x would
+    // read it across awaits: it reads a copy taken now. Elsewhere the copies into wasm memory are all
+    // made before the first await (every wait for the helper blocks), so x is read in place.
+    let x = xs.data
+    if (engine.helper && !engine.helper.blocks && !engine.owns(x)) x = x.slice()
     const place = this.#place(engine)
     const state = engine.alloc(2 * width * F)
     try {
       this.#load(engine, start, state, width)
       if (steps > 0) {
-        if (this.spec.weights)
-          await this.#weighted(engine, place, xs.data, out, steps, sizeOf(batch), state, width)
-        else await this.#feedForward(engine, place, xs.data, out, steps, sizeOf(batch), state, width)
+        if (this.spec.weights) await this.#weighted(engine, place, x, out, steps, sizeOf(batch), state, width)
+        else await this.#feedForward(engine, place, x, out, steps, sizeOf(batch), state, width)
       }
       const heap = engine.heap
       const at = state / F
@@ -240,6 +246,17 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     const v = takeFloats(width)
     v.set(engine.heap.subarray(block.address / F, block.address / F + width))
     return { v: { data: v, shape }, state: resident }
+  }
+
+  /** A resident state as plain arrays of its own (synchronously). */
+  #copyOf(state: Resident, shape: Shape): LIState {
+    const { engine, address, size } = state.block
+    const at = address / F
+    const heap = engine.heap
+    return {
+      v: { data: heap.slice(at, at + size), shape },
+      i: { data: heap.slice(at + size, at + 2 * size), shape },
+    }
   }
 
   protected async readState(state: Resident, shape: Shape): Promise<LIState> {
@@ -412,23 +429,47 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
         }
         return
       }
-      await engine.withHelper(async (helper) => {
-        const at = (k: number) => scratch[k % 3] as number
-        this.#copyIn(engine, tiles[0] as Tile, x, width, at(0))
-        for (let k = 0; k < tiles.length; k++) {
-          const call = this.#kernelCall(place, ...this.#tileArgs(tiles[k] as Tile, at(k), state, width))
-          helper.post(call.op, call.ints, call.floats)
-          const next = tiles[k + 1]
-          if (next) this.#copyIn(engine, next, x, width, at(k + 1))
-          const previous = tiles[k - 1]
-          if (previous) this.#copyOut(engine, previous, out, width, at(k - 1))
-          await helper.wait()
-        }
-        this.#copyOut(engine, tiles[tiles.length - 1] as Tile, out, width, at(tiles.length - 1))
-      })
+      const run = engine.withHelper((helper) =>
+        this.#pipeline(engine, helper, place, tiles, scratch, x, out, state, width),
+      )
+      await run
     } finally {
       for (const address of scratch) engine.free(address, scratchBytes)
     }
+  }
+
+  /**
+   * The tiles through three buffers: the helper updates tile k while this thread copies tile k+1 in
+   * and tile k−1 out. It awaits only where the helper's wait is a promise (then x is a copy).
+   */
+  async #pipeline(
+    engine: Engine,
+    helper: Helper,
+    place: Placement,
+    tiles: readonly Tile[],
+    scratch: readonly number[],
+    x: Float32Array,
+    out: Float32Array,
+    state: number,
+    width: number,
+  ): Promise<void> {
+    const at = (k: number) => scratch[k % 3] as number
+    this.#copyIn(engine, tiles[0] as Tile, x, width, at(0))
+    for (let k = 0; k < tiles.length; k++) {
+      const call = this.#kernelCall(place, ...this.#tileArgs(tiles[k] as Tile, at(k), state, width))
+      helper.post(call.op, call.ints, call.floats)
+      try {
+        const next = tiles[k + 1]
+        if (next) this.#copyIn(engine, next, x, width, at(k + 1))
+        const previous = tiles[k - 1]
+        if (previous) this.#copyOut(engine, previous, out, width, at(k - 1))
+      } finally {
+        // A failed copy still waits for the posted tile: the helper must be idle for the next call.
+        const waiting = helper.wait()
+        if (waiting) await waiting
+      }
+    }
+    this.#copyOut(engine, tiles[tiles.length - 1] as Tile, out, width, at(tiles.length - 1))
   }
 
   /**
@@ -516,7 +557,7 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
    * when it has one and the call is large enough: the helper takes the upper half of the rows (or of
    * the neurons), this thread the lower half.
    */
-  async #kernelParallel(
+  #kernelParallel(
     engine: Engine,
     place: Placement,
     x: number,
@@ -526,7 +567,7 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     count: number,
     rows: number,
     steps: number,
-  ): Promise<void> {
+  ): void | Promise<void> {
     const v = state
     const i = state + count * F
     if (!engine.helper || count * steps < PARALLEL_MIN || count < 32) {
@@ -534,7 +575,7 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
       return
     }
     const k = engine.kernels
-    await engine.withHelper((helper) => {
+    return engine.withHelper((helper) => {
       const N = this.spec.neurons
       const c = place.coefficients
       if (!c) {
@@ -590,13 +631,13 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
   }
 
   /** #project split by rows with the helper thread (each with its own index scratch). */
-  async #projectParallel(
+  #projectParallel(
     engine: Engine,
     place: Placement,
     x: number,
     rows: number,
     into: number,
-  ): Promise<void> {
+  ): void | Promise<void> {
     const K = this.spec.inputs
     const N = this.spec.neurons
     if (!engine.helper || rows < 2 || rows * K * N < PARALLEL_MIN) {
@@ -604,7 +645,7 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
       return
     }
     const limit = Math.floor(K * SPARSE_FRACTION)
-    await engine.withHelper((helper) => {
+    return engine.withHelper((helper) => {
       const m0 = rows >> 1
       helper.post(OP.project, [
         x + m0 * K * F,
@@ -665,8 +706,12 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
       for (let t0 = 0; t0 < steps; t0 += slice) {
         const tn = Math.min(slice, steps - t0)
         engine.heap.set(x.subarray(t0 * rows * K, (t0 + tn) * rows * K), xs / F)
-        await this.#projectParallel(engine, place, xs, tn * rows, cs)
-        await this.#kernelParallel(engine, place, cs, cs, width, state, width, rows, tn)
+        // These await only where the helper's wait is a promise (then x is a copy): elsewhere the
+        // whole loop runs before the call first yields.
+        const projected = this.#projectParallel(engine, place, xs, tn * rows, cs)
+        if (projected) await projected
+        const updated = this.#kernelParallel(engine, place, cs, cs, width, state, width, rows, tn)
+        if (updated) await updated
         // After an await the memory may have grown (another layer's call): a fresh view.
         out.set(engine.heap.subarray(cs / F, cs / F + tn * width), t0 * width)
       }

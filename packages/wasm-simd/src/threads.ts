@@ -34,6 +34,8 @@ function workerMain(memory: WebAssembly.Memory, module: WebAssembly.Module, cont
 }
 
 export interface Helper {
+  /** Whether wait() blocks this thread (Node, workers) rather than returning a promise (a page). */
+  readonly blocks: boolean
   /** Posts `op` with its arguments to the worker (floats at `floatAt` are written as f32). */
   post(op: number, ints: readonly number[], floats?: readonly number[]): void
   /** Waits for the posted job: blocking where this thread may block (Node), else asynchronously. */
@@ -93,7 +95,9 @@ export async function startHelper(
       worker.postMessage({ memory, module, control })
       close = () => worker.terminate()
     }
+    const blocks = mayBlock()
     return {
+      blocks,
       post(op, ints, floats = []) {
         a[1] = op
         ints.forEach((v, k) => {
@@ -106,7 +110,7 @@ export async function startHelper(
         Atomics.notify(a, 0)
       },
       wait() {
-        if (mayBlock()) {
+        if (blocks) {
           for (let s = Atomics.load(a, 0); s !== 2; s = Atomics.load(a, 0)) Atomics.wait(a, 0, s)
           Atomics.store(a, 0, 0)
           return

@@ -48,6 +48,10 @@ for (const [path, isolated] of [
       if (isolated) expect(await call<boolean>('twoThreads')).toBe(true)
     })
 
+    it("pipelines the caller's arrays and reads the x it was given, overwritten right after the call", async () => {
+      expect(await call<boolean>('pipelined')).toBe(true)
+    })
+
     it('passes the conformance checks and the bad-input table', async () => {
       const r = await call<{
         results: { name: string; ok: boolean; error?: string }[]

@@ -178,6 +178,55 @@ describe('two threads over the shared memory', () => {
     })
   }
 
+  it('a run reads the x it was given: overwriting it right after the call changes nothing', async () => {
+    // Not queued (the layer is idle), so BaseLayer hands x over in place; the pipelined copies and
+    // a weighted run's slices must all be taken before the call first yields.
+    const ff = ffCase(5, 70, [], 60000, true)
+    const rand = mulberry32(9)
+    const [steps, rows, inputs, neurons] = [30, 4, 300, 200]
+    const weighted: LayerSpec = {
+      neurons,
+      weights: { data: random(8)(neurons * inputs, -0.5, 0.5), shape: [neurons, inputs] },
+    }
+    const wx: Tensor = {
+      data: Float32Array.from({ length: steps * rows * inputs }, () => (rand() < 0.1 ? 1 : 0)),
+      shape: [steps, rows, inputs],
+    }
+    for (const [spec, xs, state] of [
+      [ff.spec, ff.xs, ff.state],
+      [weighted, wx, undefined],
+    ] as const) {
+      const layer = await create(spec)
+      try {
+        const original = { data: xs.data.slice(), shape: xs.shape }
+        const reference = await layer.run(original, state)
+        const running = layer.run(xs, state)
+        xs.data.fill(1e30)
+        const ran = await running
+        expectSameBits('overwritten after the call', ran.voltages.data, reference.voltages.data)
+        // recordStates from a resident state handle reads x after taking the state out.
+        const handle = (
+          await layer.step(
+            { data: original.data.subarray(0, xs.data.length / xs.shape[0]), shape: xs.shape.slice(1) },
+            state,
+          )
+        ).state
+        xs.data.set(original.data)
+        const recording = layer.run(xs, handle, { recordStates: true })
+        xs.data.fill(1e30)
+        const expected = await layer.run(original, handle, { recordStates: true })
+        expectSameBits(
+          'recordStates overwritten after the call',
+          (await recording).voltages.data,
+          expected.voltages.data,
+        )
+        handle.dispose()
+      } finally {
+        await layer.dispose()
+      }
+    }
+  })
+
   it('a weighted layer split by rows gives what one thread gives', async () => {
     const rand = mulberry32(3)
     const vec = random(4)

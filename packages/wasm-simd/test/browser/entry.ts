@@ -90,6 +90,27 @@ const leakyTest = {
     return same
   },
 
+  /**
+   * The caller's arrays of a run large enough to be pipelined with the Web Worker (2²² neuron-steps
+   * and more), overwritten right after the call: the page waits for the worker asynchronously, so
+   * the run must read a copy. Both results must be js's, bit for bit.
+   */
+  async pipelined() {
+    const spec = { neurons: 60000, params: { tauSynInv: 200, tauMemInv: 100, vLeak: 0.1 } }
+    const data = Float32Array.from({ length: 70 * 60000 }, (_, k) => Math.sin(k))
+    const layer = await wasmSimdBackend.createLayer(spec)
+    const js = await jsBackend.createLayer(spec)
+    const reference = await js.run({ data, shape: [70, 60000] })
+    const xs = { data: data.slice(), shape: [70, 60000] }
+    const running = layer.run(xs)
+    xs.data.fill(1e30)
+    const ran = await running
+    const same = sameBits(ran.voltages.data, reference.voltages.data)
+    await layer.dispose()
+    await js.dispose()
+    return same
+  },
+
   /** allocate(), grow the memory with a big run, check the old tensor is still the same memory. */
   async zeroCopyGrow() {
     const layer = (await wasmSimdBackend.createLayer({ neurons: 1000 })) as WasmSimdLayer
