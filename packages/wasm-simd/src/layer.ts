@@ -140,7 +140,9 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
   protected override extraElements(steps: number, batch: Shape): number[] {
     // Wasm memory beyond the output (which the base class counts): the tiles and the state.
     const width = sizeOf(batch) * this.spec.neurons
-    return [steps > 0 ? 3 * PIPELINED_TILE.floats : 0, 2 * width]
+    // A page stages a large feed-forward x whole (see #feedForward).
+    const staged = !this.spec.weights && this.#shared?.helper?.blocks === false ? steps * width : 0
+    return [steps > 0 ? 3 * PIPELINED_TILE.floats : 0, 2 * width, staged]
   }
 
   protected async runSequence(
@@ -170,11 +172,12 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
         shared.owns(out) ||
         (shared.helper && (this.spec.weights || steps * width >= PIPELINE_MIN)))
     const engine = inShared ? shared : this.#plain
-    // Where this thread waits for the helper asynchronously (a page), a run of the caller's x would
-    // read it across awaits: it reads a copy taken now. Elsewhere the copies into wasm memory are all
-    // made before the first await (every wait for the helper blocks), so x is read in place.
+    // Where this thread waits for the helper asynchronously (a page), a weighted run of the caller's
+    // x would read its slices across awaits: it reads a copy taken now (a feed-forward one stages x
+    // in wasm memory first). Elsewhere every wait for the helper blocks, so all copies into wasm
+    // memory are made before the call first yields and x is read in place.
     let x = xs.data
-    if (engine.helper && !engine.helper.blocks && !engine.owns(x)) x = x.slice()
+    if (this.spec.weights && engine.helper && !engine.helper.blocks && !engine.owns(x)) x = x.slice()
     const place = this.#place(engine)
     const state = engine.alloc(2 * width * F)
     try {
@@ -402,7 +405,24 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
       )
       return
     }
-    const pipelined = engine.helper !== undefined && steps * width >= PIPELINE_MIN
+    const large = engine.helper !== undefined && steps * width >= PIPELINE_MIN
+    if (large && !engine.helper?.blocks) {
+      // A page waits for its worker asynchronously and must not read the caller's x across those
+      // waits: x is staged whole in wasm memory (one copy, before any await), updated there in place
+      // on two threads, and copied out.
+      const bytes = steps * width * F
+      const staged = engine.alloc(bytes)
+      try {
+        engine.heap.set(x, staged / F)
+        const updated = this.#kernelParallel(engine, place, staged, staged, width, state, width, rows, steps)
+        if (updated) await updated
+        out.set(engine.heap.subarray(staged / F, staged / F + steps * width))
+      } finally {
+        engine.free(staged, bytes)
+      }
+      return
+    }
+    const pipelined = large
     // A pipeline needs a few tiles to overlap anything: a small run takes smaller ones.
     const size = pipelined
       ? {
@@ -440,7 +460,7 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
 
   /**
    * The tiles through three buffers: the helper updates tile k while this thread copies tile k+1 in
-   * and tile k−1 out. It awaits only where the helper's wait is a promise (then x is a copy).
+   * and tile k−1 out. Only where the helper's wait blocks: it must not yield while it reads x.
    */
   async #pipeline(
     engine: Engine,

@@ -207,7 +207,10 @@ describe('two threads over the shared memory', () => {
         // recordStates from a resident state handle reads x after taking the state out.
         const handle = (
           await layer.step(
-            { data: original.data.subarray(0, xs.data.length / xs.shape[0]), shape: xs.shape.slice(1) },
+            {
+              data: original.data.subarray(0, xs.data.length / (xs.shape[0] as number)),
+              shape: xs.shape.slice(1),
+            },
             state,
           )
         ).state

@@ -91,11 +91,11 @@ const leakyTest = {
   },
 
   /**
-   * The caller's arrays of a run large enough to be pipelined with the Web Worker (2²² neuron-steps
-   * and more), overwritten right after the call: the page waits for the worker asynchronously, so
-   * the run must read a copy. Both results must be js's, bit for bit.
+   * The caller's arrays of a run large enough for two threads (2²² neuron-steps and more),
+   * overwritten right after the call: the page waits for the worker asynchronously, so the run must
+   * have taken x into wasm memory before it first yields. The result must be js's, bit for bit.
    */
-  async pipelined() {
+  async largeCallerRun() {
     const spec = { neurons: 60000, params: { tauSynInv: 200, tauMemInv: 100, vLeak: 0.1 } }
     const data = Float32Array.from({ length: 70 * 60000 }, (_, k) => Math.sin(k))
     const layer = await wasmSimdBackend.createLayer(spec)
