@@ -143,10 +143,15 @@ export class OrtLayer extends BaseLayer<OrtState> {
           return await (fetches ? s.run(feeds, fetches) : s.run(feeds))
         } catch (error) {
           if (this.#engine.policy.evictOnFailure && this.#held.leases.get(shape) === held) {
-            // Stops new leases; other layers and GPU states keep theirs until they let go.
-            held.evict()
-            held.release()
-            this.#held.leases.delete(shape)
+            // A failed runtime (a crash, a lost device) may have taken this layer's other sessions
+            // with it (a run on step chunks or slices uses several): all of them go, and the next
+            // call starts on fresh ones. Stops new leases; other layers and GPU states keep theirs
+            // until they let go.
+            for (const lease of this.#held.leases.values()) {
+              lease.evict()
+              lease.release()
+            }
+            this.#held.leases.clear()
           }
           throw error
         }
