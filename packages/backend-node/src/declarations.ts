@@ -7,12 +7,12 @@ import { readBack } from './read-back.js'
 import { sessionOptions, sessionVariant } from './sessions.js'
 
 /**
- * Which engine runs what: onnxruntime-node's CPU measurements (MEASURED_LIMITS), plus CPU runs from
- * batch·N = 1e4 as one call of the unrolled-steps graph per chunk of 8 steps (`pnpm bench:engines`,
- * side by side in one run, median of rounds: 1.2–1.3× the best of the step session per step, Scan and
- * the chunked parallel graph at N = 1e4, 3e4, 6e4, 1e5 and 1e6; 0.6–0.9× at N = 1e3–5e3, where the
- * chunked parallel graph or Scan stay). node-webgpu and node-cuda take the chunked graph at any length
- * (without batch dims).
+ * Which engine runs what: onnxruntime-node's CPU measurements (MEASURED_LIMITS), plus feed-forward
+ * CPU runs from batch·N = 1e4 as one call of the unrolled-steps graph per chunk of 8 steps
+ * (`pnpm bench:engines`: side by side in one run, median of rounds, on 2 shared cores at load 3–6,
+ * 1.04–1.31× the best of a step session per step, Scan and the chunked parallel graph at N = 1e4,
+ * 3e4, 6e4, 1e5 and 1e6; 0.6–0.9× at N = 1e3–5e3, where the chunked parallel graph or Scan stay).
+ * node-webgpu and node-cuda take the chunked graph at any length (without batch dims).
  */
 export const NODE_LIMITS: EngineLimits = Object.freeze({
   ...MEASURED_LIMITS,

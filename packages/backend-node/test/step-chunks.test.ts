@@ -2,8 +2,8 @@
  * node-cpu's step-chunks engine (one unrolled-steps session call per chunk of C steps, the state
  * carried between calls) through the public layer: bit for bit with the js backend on every
  * feed-forward golden case and on synthetic shapes (T not divisible by C, T < C, batch dims,
- * per-neuron parameters, a start state, recordStates), within 1e-5 of Norse on the weighted ones;
- * and the conformance kit on a node-cpu whose every run takes it.
+ * per-neuron parameters, a start state, recordStates); weighted layers keep their engines; and the
+ * conformance kit on a node-cpu whose every feed-forward run takes it.
  */
 import { type LayerSpec, mulberry32, resolveSpec, simulate, type Tensor, tensor } from '@leaky/core'
 import { backendFor } from '@leaky/core/backend'
@@ -32,8 +32,9 @@ const filled = (shape: number[], seed: number, scale = 1): Tensor => {
 }
 
 describe('step chunks on node-cpu', () => {
-  it.each(golden.flatMap((f) => f.cases).map((c) => [c.name, c] as const))(
-    'golden %s: js bit for bit (feed-forward), Norse within 1e-5',
+  const cases = golden.flatMap((f) => f.cases)
+  it.each(cases.filter((c) => c.kind === 'feed_forward').map((c) => [c.name, c] as const))(
+    'golden %s: js bit for bit, Norse within 1e-5',
     async (_, c) => {
       for (const C of [NODE_LIMITS.stepChunkSteps as number, 3]) {
         const layer = (await chunked(C).createLayer(caseSpec(c))) as NodeLayer
@@ -46,7 +47,6 @@ describe('step chunks on node-cpu', () => {
         const ours = await layer.run(c.input, c.initial, { recordStates: true })
         await layer.dispose()
         expect(goldenError(c, ours.voltages, ours.state)).toBeLessThanOrEqual(1e-5)
-        if (c.kind !== 'feed_forward') continue
         const js = simulate(resolveSpec(caseSpec(c)), c.input, c.initial, { recordStates: true })
         expect(ours.voltages.data).toEqual(js.voltages.data)
         expect(ours.state.v.data).toEqual(js.state.v.data)
@@ -55,6 +55,18 @@ describe('step chunks on node-cpu', () => {
       }
     },
   )
+
+  it('weighted layers keep their engines (one GEMM over every row there, C smaller ones here)', async () => {
+    const weighted = cases.filter((c) => c.kind === 'weighted')
+    expect(weighted.length).toBeGreaterThan(0)
+    for (const c of weighted) {
+      const layer = (await chunked(8).createLayer(caseSpec(c))) as NodeLayer
+      const steps = c.input.shape[0] as number
+      const planned = layer.planFor({ mode: 'sequence', steps, batch: c.initial.v.shape.slice(0, -1) })
+      expect(planned.engine).not.toBe('step-chunks')
+      await layer.dispose()
+    }
+  })
 
   const perNeuron = { tauSynInv: Float32Array.of(100, 200, 300, 900), vLeak: Float32Array.of(0, -1, 0.5, 2) }
   it.each([

@@ -134,7 +134,13 @@ describe('plan', () => {
       expect(plan(perNeuron, seq(50), 'cpu', CHUNKS)).toEqual(chunks(600, 0))
     })
 
-    it('below stepChunkMinWork, without the limit, on a GPU and for steps: as before', () => {
+    it('below stepChunkMinWork, without the limit, on a GPU, for steps and weighted layers: as before', () => {
+      const weighted = resolveSpec({
+        neurons: 600,
+        weights: { data: new Float32Array(600 * 3), shape: [600, 3] },
+      })
+      expect(plan(weighted, seq(50), 'cpu', CHUNKS)).toEqual(plan(weighted, seq(50), 'cpu', LIMITS))
+      expect(plan(weighted, seq(50, [], true), 'cpu', CHUNKS).engine).toBe('stepping')
       const small = resolveSpec({ neurons: 499 })
       expect(plan(small, seq(50), 'cpu', CHUNKS)).toEqual(plan(small, seq(50), 'cpu', LIMITS))
       expect(plan(small, seq(50), 'cpu', CHUNKS)).toMatchObject({ session: { graph: 'parallel' } })

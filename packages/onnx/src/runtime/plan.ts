@@ -27,9 +27,10 @@ export interface EngineLimits {
    */
   readonly stepSessionMinWork?: number
   /**
-   * batch·N from which a CPU sequence (and a recordStates run wider than jsStepMaxWork) runs as one
-   * call of the unrolled-steps graph per chunk of `stepChunkSteps` steps, state carried between
-   * calls: Norse's order, as exact as the step graph. Preferred over stepSessionMinWork. Omitted: never.
+   * batch·N from which a feed-forward CPU sequence (and a recordStates run wider than jsStepMaxWork)
+   * runs as one call of the unrolled-steps graph per chunk of `stepChunkSteps` steps, state carried
+   * between calls: Norse's order, as exact as the step graph. Preferred over stepSessionMinWork.
+   * Omitted: never.
    */
   readonly stepChunkMinWork?: number
   /** Steps per call of the unrolled-steps graph (C); required with stepChunkMinWork. */
@@ -149,7 +150,12 @@ export function plan(spec: ResolvedLayerSpec, work: Work, target: Target, limits
       : { engine: 'step-session', session: { graph: 'step', batchRank, work: size } }
   if (work.mode === 'step') return stepPlan
   const steps = work.steps
-  const chunked = target === 'cpu' && steps > 0 ? stepChunks(limits, size, batchRank) : undefined
+  // Feed-forward only: a weighted layer's sequence graphs project every T·batch row with one GEMM,
+  // the unrolled steps with C smaller ones, and that was not measured faster.
+  const chunked =
+    target === 'cpu' && steps > 0 && spec.kind === 'feed-forward'
+      ? stepChunks(limits, size, batchRank)
+      : undefined
   if (work.recordStates && chunked && stepPlan.engine !== 'js-step') {
     return { engine: 'step-chunks', session: { ...chunked.session, recordCurrents: true } }
   }
