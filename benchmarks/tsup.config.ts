@@ -5,6 +5,7 @@ export default defineConfig({
     'src/bench-js.ts',
     'src/bench-onnx.ts',
     'src/bench-node.ts',
+    'src/bench-engines.ts',
     'src/bench-web.ts',
     'src/bench-serve.ts',
     'src/bench-overhead.ts',

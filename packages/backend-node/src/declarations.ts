@@ -7,12 +7,18 @@ import { readBack } from './read-back.js'
 import { sessionOptions, sessionVariant } from './sessions.js'
 
 /**
- * Which engine runs what: onnxruntime-node's CPU measurements (MEASURED_LIMITS), plus wide CPU runs
- * as one step-session call per time step from batch·N = 5e4 (`pnpm bench:onnx`, T=1000, N=1e5:
- * 5.4e8 neuron-steps/s vs 3.2e8 for Scan; at N=1e3 the call overhead makes it the slowest).
+ * Which engine runs what: onnxruntime-node's CPU measurements (MEASURED_LIMITS), plus feed-forward
+ * CPU runs from batch·N = 1e4 as one call of the unrolled-steps graph per chunk of 8 steps
+ * (`pnpm bench:engines`: side by side in one run, median of rounds, on 2 shared cores at load 3–6,
+ * 1.04–1.31× the best of a step session per step, Scan and the chunked parallel graph at N = 1e4,
+ * 3e4, 6e4, 1e5 and 1e6; 0.6–0.9× at N = 1e3–5e3, where the chunked parallel graph or Scan stay).
  * node-webgpu and node-cuda take the chunked graph at any length (without batch dims).
  */
-export const NODE_LIMITS: EngineLimits = Object.freeze({ ...MEASURED_LIMITS, stepSessionMinWork: 50_000 })
+export const NODE_LIMITS: EngineLimits = Object.freeze({
+  ...MEASURED_LIMITS,
+  stepChunkMinWork: 10_000,
+  stepChunkSteps: 8,
+})
 
 /** One onnxruntime-node device: the limits, session choices and failure policy they all share. */
 function nodeDevice(name: string, device: Device, priority: number, figures: BackendCost): OrtDevice {
@@ -24,7 +30,7 @@ function nodeDevice(name: string, device: Device, priority: number, figures: Bac
     limits: NODE_LIMITS,
     // A step's current stays on the GPU between steps.
     residentCurrent: device === 'webgpu',
-    sessionOptions: (_graph, work) => sessionOptions(work),
+    sessionOptions: (graph, work) => sessionOptions(work, graph),
     sessionVariant,
     preallocateOutputs: true,
     evictOnFailure: true,

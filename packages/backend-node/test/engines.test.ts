@@ -42,12 +42,17 @@ describe('node-cpu engines', () => {
     }
   })
 
-  it('uses the chunked parallel graph for small layers and Scan for large ones', async () => {
+  it('uses the chunked parallel graph for small layers, Scan for small per-neuron ones, step chunks for wide ones', async () => {
     expect(await sequenceGraphOf({ neurons: 4 }, 50)).toBe('parallel')
-    expect(await sequenceGraphOf({ neurons: NODE_LIMITS.chunkedMaxWork + 1 }, 50)).toBe('sequence')
     expect(await sequenceGraphOf({ neurons: 4, params: { vLeak: Float32Array.of(0, 1, 2, 3) } }, 50)).toBe(
       'sequence',
     )
+    for (const neurons of [NODE_LIMITS.stepChunkMinWork as number, NODE_LIMITS.chunkedMaxWork + 1]) {
+      expect(await sequenceGraphOf({ neurons }, 50)).toBe('step-chunks')
+      expect(
+        await sequenceGraphOf({ neurons, params: { vLeak: new Float32Array(neurons).fill(1) } }, 50),
+      ).toBe('step-chunks')
+    }
     const layer = await nodeCpuBackend.createLayer({ neurons: 4 })
     const xs = xsOf(50, 4)
     const big = await layer.run(xs)
@@ -146,8 +151,10 @@ describe('node-cuda without a GPU', () => {
 describe('faults', () => {
   it('a session that fails mid-run leaves the layer usable: the call fails, the next one works', async () => {
     const layer = (await nodeCpuBackend.createLayer({ neurons: 50_000 })) as NodeLayer
+    // 3 steps on step chunks of 8: two sessions (2 steps, 1 step), both broken below.
     const xs = xsOf(3, 50_000)
     const good = await layer.run(xs)
+    expect(layer.sessionKeys).toHaveLength(2)
     // Break the runtime under the layer: release its session behind its back, as a crash would.
     for (const key of layer.sessionKeys) await (await nodeBackends.sessions.sessionFor(key))?.release()
     await expect(layer.run(xs)).rejects.toMatchObject({ code: 'E_BACKEND' })

@@ -96,13 +96,14 @@ describe('snapshots', () => {
   }
 
   it('a run sees its input as it was when the call was made, on every engine', async () => {
-    // Scan in 4-step slices, the chunked graph in slices, one step session per time step.
+    // Scan in 4-step slices, the chunked graph in slices, one step session per time step, step chunks.
     const sliced = { sliceElements: { sequence: 16, parallel: 16 }, minSliceSteps: 1 }
     expect(
       await overwrittenDuringRun({ neurons: 4, params: { vLeak: Float32Array.of(0, 1, 2, 3) } }, 40, sliced),
     ).toBeLessThan(1e-5)
     expect(await overwrittenDuringRun({ neurons: 4 }, 40, sliced)).toBeLessThan(1e-4)
     expect(await overwrittenDuringRun({ neurons: 4 }, 40, { stepSessionMinWork: 1 })).toBeLessThan(1e-5)
+    expect(await overwrittenDuringRun({ neurons: 4 }, 37, { stepChunkMinWork: 1 })).toBe(0)
     expect(await overwrittenDuringRun({ neurons: 4 }, 1)).toBeLessThan(1e-5)
   })
 

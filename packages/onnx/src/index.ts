@@ -32,7 +32,7 @@ export {
   DEFAULT_MAX_STEPS,
   type ParallelSequenceGraphOptions,
 } from './li/doubling-sequence-graph.js'
-export { SEQUENCE_IO, STEP_IO } from './li/io-names.js'
+export { SEQUENCE_IO, STEP_IO, STEPS_IO } from './li/io-names.js'
 export {
   type LIGraphOptions,
   PARAMETER_INPUTS,
@@ -43,6 +43,7 @@ export {
 export { addNorseStep } from './li/norse-step.js'
 export { buildScanSequenceGraph } from './li/scan-sequence-graph.js'
 export { buildStepGraph } from './li/step-graph.js'
+export { buildUnrolledStepsGraph, type UnrolledStepsGraphOptions } from './li/unrolled-steps-graph.js'
 export type { ContractParameter, GraphKind, ModelContract, TensorContract } from './model/contract.js'
 export { exportModel, type LayerModelOptions, layerModel, TOLERANCE } from './model/layer-model.js'
 export { CONTRACT_KEY, readModelContract } from './model/read-contract.js'

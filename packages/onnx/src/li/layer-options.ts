@@ -108,15 +108,23 @@ export function addInputProjection(
   spec: ResolvedLayerSpec,
   o: LIGraphOptions,
 ): string {
-  if (spec.kind !== 'weighted' || !spec.weights) return x
+  const wt = addTransposedWeights(g, spec, o)
+  return wt === undefined ? x : g.op('MatMul', [x, wt], {}, 'x_weighted')
+}
+
+/** Wᵀ [in, N] of a weighted layer (baked, or the `weights` input transposed); undefined for feed-forward. */
+export function addTransposedWeights(
+  g: GraphBuilder,
+  spec: ResolvedLayerSpec,
+  o: LIGraphOptions,
+): string | undefined {
+  if (spec.kind !== 'weighted' || !spec.weights) return undefined
   if ((o.weights ?? 'baked') === 'baked') {
-    const wt = g.floats('weights_t', transposeWeights(spec.weights.data, spec.neurons, spec.inputs), [
+    return g.floats('weights_t', transposeWeights(spec.weights.data, spec.neurons, spec.inputs), [
       spec.inputs,
       spec.neurons,
     ])
-    return g.op('MatMul', [x, wt], {}, 'x_weighted')
   }
   const w = g.input(PARAMETER_INPUTS.weights, [spec.neurons, spec.inputs])
-  const wt = g.op('Transpose', [w], { perm: { kind: 'ints', value: [1, 0] } }, 'weights_t')
-  return g.op('MatMul', [x, wt], {}, 'x_weighted')
+  return g.op('Transpose', [w], { perm: { kind: 'ints', value: [1, 0] } }, 'weights_t')
 }

@@ -19,7 +19,9 @@ export {
   type Plan,
   parallelErrorBound,
   plan,
+  type SessionGraph,
   type SessionShape,
+  stepChunkLengths,
   type Target,
   type Work,
 } from './plan.js'

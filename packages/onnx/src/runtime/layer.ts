@@ -10,9 +10,17 @@ import {
   type Tolerance,
 } from '@leaky/core'
 import { advance, BaseLayer, type StartState, stateShape } from '@leaky/core/backend'
-import { SEQUENCE_IO, STEP_IO } from '../li/io-names.js'
+import { SEQUENCE_IO, STEP_IO, STEPS_IO } from '../li/io-names.js'
 import { TOLERANCE } from '../model/layer-model.js'
-import { type EngineLimits, type Plan, plan, type SessionShape, type Work, workKey } from './plan.js'
+import {
+  type EngineLimits,
+  type Plan,
+  plan,
+  type SessionShape,
+  stepChunkLengths,
+  type Work,
+  workKey,
+} from './plan.js'
 import type { DevicePolicy, OrtRuntime, OrtTensor } from './runtime.js'
 import type { ContentLease, SessionLease, SessionPool } from './sessions.js'
 
@@ -135,10 +143,15 @@ export class OrtLayer extends BaseLayer<OrtState> {
           return await (fetches ? s.run(feeds, fetches) : s.run(feeds))
         } catch (error) {
           if (this.#engine.policy.evictOnFailure && this.#held.leases.get(shape) === held) {
-            // Stops new leases; other layers and GPU states keep theirs until they let go.
-            held.evict()
-            held.release()
-            this.#held.leases.delete(shape)
+            // A failed runtime (a crash, a lost device) may have taken this layer's other sessions
+            // with it (a run on step chunks or slices uses several): all of them go, and the next
+            // call starts on fresh ones. Stops new leases; other layers and GPU states keep theirs
+            // until they let go.
+            for (const lease of this.#held.leases.values()) {
+              lease.evict()
+              lease.release()
+            }
+            this.#held.leases.clear()
           }
           throw error
         }
@@ -166,6 +179,8 @@ export class OrtLayer extends BaseLayer<OrtState> {
     if (chosen.engine === 'stepping') return this.#runByStepping(input, steps, batch, from, options)
     if (chosen.engine === 'step-sessions')
       return this.#runBySessionSteps(chosen.session, input, steps, batch, from, options)
+    if (chosen.engine === 'step-chunks')
+      return this.#runByStepChunks(chosen, input, steps, batch, from, options)
     if (chosen.engine !== 'graph') throw new Error(`plan ${chosen.engine} is not a run`)
     return this.#runOnGraph(chosen, input, steps, batch, from, options)
   }
@@ -288,6 +303,63 @@ export class OrtLayer extends BaseLayer<OrtState> {
     return {
       voltages: { data: voltages, shape: [steps, ...shape] },
       state: { v: { data: floats(v).slice(), shape }, i: { data: floats(i).slice(), shape } },
+    }
+  }
+
+  /**
+   * A CPU run as one call of the unrolled-steps graph per chunk of C steps (the remainder in
+   * power-of-two chunks, each its own session: nothing padded). Every x_t is a view of the input's
+   * row, every v_t (and with recordStates i_t) is written by onnxruntime straight into its row of
+   * the output, and the last row is fed back as the next chunk's state; without recordStates the
+   * final current alternates between two scratch arrays (an output cannot be the same call's input).
+   * Norse's order exactly, like the step graph.
+   */
+  async #runByStepChunks(
+    chosen: Plan & { engine: 'step-chunks' },
+    xs: Tensor,
+    steps: number,
+    batch: Shape,
+    start: StartState<OrtState>,
+    options: RunOptions,
+  ): Promise<RunResult> {
+    const shape = stateShape(this.spec, batch)
+    const size = sizeOf(shape)
+    const { Tensor: T } = this.#engine.runtime
+    const outShape = [steps, ...shape]
+    const voltages = options.output ?? new Float32Array(steps * size)
+    const record = chosen.session.recordCurrents === true
+    const currents = record ? new Float32Array(steps * size) : undefined
+    const scratch = record ? [] : [new Float32Array(size), new Float32Array(size)]
+    const inSize = xs.data.length / steps
+    const xShape = xs.shape.slice(1)
+    const row = (data: Float32Array, t: number) =>
+      new T('float32', data.subarray(t * size, (t + 1) * size), shape)
+    let { v, i } = this.#feedable(start, shape)
+    let t0 = 0
+    for (const [k, n] of stepChunkLengths(steps, chosen.session.steps).entries()) {
+      const session = await this.#session(this.#sliceShape(chosen.session, n))
+      const feeds: Record<string, OrtTensor> = { [STEPS_IO.v]: v, [STEPS_IO.i]: i }
+      const fetches: Record<string, OrtTensor> = {}
+      for (let t = 0; t < n; t++) {
+        feeds[STEPS_IO.x(t)] = new T(
+          'float32',
+          xs.data.subarray((t0 + t) * inSize, (t0 + t + 1) * inSize),
+          xShape,
+        )
+        fetches[STEPS_IO.vAfter(t)] = row(voltages, t0 + t)
+        if (currents) fetches[STEPS_IO.iAfter(t)] = row(currents, t0 + t)
+      }
+      if (!currents) fetches[STEPS_IO.iAfter(n - 1)] = new T('float32', scratch[k % 2] as Float32Array, shape)
+      await session.run(feeds, fetches)
+      v = fetches[STEPS_IO.vAfter(n - 1)] as OrtTensor
+      i = fetches[STEPS_IO.iAfter(n - 1)] as OrtTensor
+      t0 += n
+    }
+    const vOut = { data: voltages, shape: outShape }
+    return {
+      voltages: vOut,
+      state: { v: { data: floats(v).slice(), shape }, i: { data: floats(i).slice(), shape } },
+      ...(currents ? { states: { v: vOut, i: { data: currents, shape: outShape } } } : {}),
     }
   }
 

@@ -1,7 +1,7 @@
 /** plan(): which engine runs a call, decided from the spec, the call's shape and plain limits. */
 import { resolveSpec } from '@leaky/core'
 import { describe, expect, it } from 'vitest'
-import { type EngineLimits, parallelErrorBound, plan } from './plan.js'
+import { type EngineLimits, parallelErrorBound, plan, stepChunkLengths } from './plan.js'
 
 const LIMITS: EngineLimits = {
   jsStepMaxWork: 100,
@@ -106,6 +106,80 @@ describe('plan', () => {
     const w = plan(weighted, seq(100), 'cpu', LIMITS)
     if (w.engine !== 'graph') throw new Error('expected a graph plan')
     expect(w.safeMagnitude).toBeCloseTo(p.safeMagnitude / 1000, -20)
+  })
+
+  describe('step chunks (the unrolled-steps graph, C steps a call)', () => {
+    const CHUNKS: EngineLimits = { ...LIMITS, stepChunkMinWork: 500, stepChunkSteps: 8 }
+    const chunks = (work: number, batchRank: number, recordCurrents = false) => ({
+      engine: 'step-chunks',
+      session: { graph: 'steps', batchRank, work, steps: 8, ...(recordCurrents ? { recordCurrents } : {}) },
+    })
+
+    it('CPU runs from stepChunkMinWork, ahead of step sessions and the chunked parallel graph', () => {
+      // 500 and 5000 elements: the chunked parallel graph and the step sessions without it.
+      for (const [neurons, batch] of [
+        [500, []],
+        [250, [2]],
+        [5000, []],
+        [10, [10, 60]],
+      ] as const) {
+        const spec = resolveSpec({ neurons })
+        const work = neurons * batch.reduce((p: number, d: number) => p * d, 1)
+        expect(plan(spec, seq(50, [...batch]), 'cpu', CHUNKS)).toEqual(chunks(work, batch.length))
+      }
+      // Per-neuron parameters and accuracy-bound layers too: it is Norse's order, exact.
+      const slow = resolveSpec({ neurons: 600, dt: 1e-4, params: { tauMemInv: 1, tauSynInv: 1 } })
+      expect(plan(slow, seq(100_000), 'cpu', CHUNKS)).toEqual(chunks(600, 0))
+      const perNeuron = resolveSpec({ neurons: 600, params: { vLeak: new Float32Array(600).fill(1) } })
+      expect(plan(perNeuron, seq(50), 'cpu', CHUNKS)).toEqual(chunks(600, 0))
+    })
+
+    it('below stepChunkMinWork, without the limit, on a GPU, for steps and weighted layers: as before', () => {
+      const weighted = resolveSpec({
+        neurons: 600,
+        weights: { data: new Float32Array(600 * 3), shape: [600, 3] },
+      })
+      expect(plan(weighted, seq(50), 'cpu', CHUNKS)).toEqual(plan(weighted, seq(50), 'cpu', LIMITS))
+      expect(plan(weighted, seq(50, [], true), 'cpu', CHUNKS).engine).toBe('stepping')
+      const small = resolveSpec({ neurons: 499 })
+      expect(plan(small, seq(50), 'cpu', CHUNKS)).toEqual(plan(small, seq(50), 'cpu', LIMITS))
+      expect(plan(small, seq(50), 'cpu', CHUNKS)).toMatchObject({ session: { graph: 'parallel' } })
+      const wide = resolveSpec({ neurons: 5000 })
+      expect(plan(wide, seq(50), 'cpu', LIMITS).engine).toBe('step-sessions')
+      expect(plan(wide, seq(50), 'gpu', CHUNKS)).toEqual(plan(wide, seq(50), 'gpu', LIMITS))
+      expect(plan(wide, { mode: 'step', steps: 1, batch: [] }, 'cpu', CHUNKS).engine).toBe('step-session')
+      expect(plan(wide, seq(0), 'cpu', CHUNKS).engine).toBe('stepping')
+    })
+
+    it('recordStates wider than jsStepMaxWork: chunks that output every current; the JS loop below', () => {
+      expect(plan(resolveSpec({ neurons: 600 }), seq(50, [], true), 'cpu', CHUNKS)).toEqual(
+        chunks(600, 0, true),
+      )
+      const CHUNKS_BELOW_JS: EngineLimits = { ...CHUNKS, jsStepMaxWork: 1000 }
+      expect(plan(resolveSpec({ neurons: 600 }), seq(50, [], true), 'cpu', CHUNKS_BELOW_JS)).toEqual({
+        engine: 'stepping',
+        each: { engine: 'js-step' },
+      })
+    })
+
+    it('a chunk length must come with the limit', () => {
+      const broken: EngineLimits = { ...LIMITS, stepChunkMinWork: 1 }
+      expect(() => plan(resolveSpec({ neurons: 4 }), seq(10), 'cpu', broken)).toThrow(/stepChunkSteps/)
+    })
+
+    it('calls: whole chunks, then the remainder in descending powers of two, never padded', () => {
+      expect(stepChunkLengths(30, 8)).toEqual([8, 8, 8, 4, 2])
+      expect(stepChunkLengths(1000, 8)).toEqual(new Array(125).fill(8))
+      expect(stepChunkLengths(7, 8)).toEqual([4, 2, 1])
+      expect(stepChunkLengths(1, 8)).toEqual([1])
+      expect(stepChunkLengths(0, 8)).toEqual([])
+      expect(stepChunkLengths(23, 6)).toEqual([6, 6, 6, 4, 1])
+      for (let steps = 0; steps < 70; steps++) {
+        const lengths = stepChunkLengths(steps, 16)
+        expect(lengths.reduce((a, b) => a + b, 0)).toBe(steps)
+        expect(new Set(lengths.filter((n) => n < 16)).size).toBe(lengths.filter((n) => n < 16).length)
+      }
+    })
   })
 
   it('is pure: the same arguments give equal plans', () => {

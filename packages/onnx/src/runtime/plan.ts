@@ -26,6 +26,15 @@ export interface EngineLimits {
    * straight into the output. Omitted: never.
    */
   readonly stepSessionMinWork?: number
+  /**
+   * batch·N from which a feed-forward CPU sequence (and a recordStates run wider than jsStepMaxWork)
+   * runs as one call of the unrolled-steps graph per chunk of `stepChunkSteps` steps, state carried
+   * between calls: Norse's order, as exact as the step graph. Preferred over stepSessionMinWork.
+   * Omitted: never.
+   */
+  readonly stepChunkMinWork?: number
+  /** Steps per call of the unrolled-steps graph (C); required with stepChunkMinWork. */
+  readonly stepChunkSteps?: number
 }
 
 /**
@@ -68,25 +77,35 @@ export type Plan =
   /** A wide CPU run: one step-session call per time step, v written into the output. */
   | { readonly engine: 'step-sessions'; readonly session: SessionShape }
   /**
+   * A CPU run as one call of the unrolled-steps graph per chunk (`session.steps` = C steps), v (and
+   * with recordStates i) written into the output; the chunks are stepChunks(steps, C).
+   */
+  | { readonly engine: 'step-chunks'; readonly session: SessionShape & { readonly steps: number } }
+  /**
    * A run on a sequence graph, time cut into `slices` calls of `sliceSteps` (the last shorter).
    * A parallel graph carries `fallback`, the exact plan for inputs it cannot take (non-finite, or
    * large enough to overflow where Norse's order would not: `safeMagnitude`).
    */
   | {
       readonly engine: 'graph'
-      readonly session: SessionShape
+      readonly session: SessionShape & { readonly graph: 'sequence' | 'parallel' }
       readonly sliceSteps: number
       readonly slices: number
       readonly safeMagnitude: number
       readonly fallback?: Plan
     }
 
+/** The graphs a session runs: the exported kinds, and the runtime's own unrolled steps. */
+export type SessionGraph = GraphKind | 'steps'
+
 /** Everything that picks a session apart from the layer's content (the pool's key). */
 export interface SessionShape {
-  readonly graph: GraphKind
+  readonly graph: SessionGraph
   readonly batchRank: number
-  /** Fixed T (parallel graphs are built per T); absent: symbolic. */
+  /** Fixed T (parallel graphs are built per T; C of the unrolled steps); absent: symbolic. */
   readonly steps?: number
+  /** Unrolled steps: the current after every step is an output too (recordStates). */
+  readonly recordCurrents?: boolean
   readonly parallel?: 'auto' | 'doubling' | 'chunked'
   /** Elements per op (batch·N), for the device's session options. */
   readonly work: number
@@ -131,7 +150,17 @@ export function plan(spec: ResolvedLayerSpec, work: Work, target: Target, limits
       : { engine: 'step-session', session: { graph: 'step', batchRank, work: size } }
   if (work.mode === 'step') return stepPlan
   const steps = work.steps
+  // Feed-forward only: a weighted layer's sequence graphs project every T·batch row with one GEMM,
+  // the unrolled steps with C smaller ones, and that was not measured faster.
+  const chunked =
+    target === 'cpu' && steps > 0 && spec.kind === 'feed-forward'
+      ? stepChunks(limits, size, batchRank)
+      : undefined
+  if (work.recordStates && chunked && stepPlan.engine !== 'js-step') {
+    return { engine: 'step-chunks', session: { ...chunked.session, recordCurrents: true } }
+  }
   if (steps === 0 || work.recordStates) return { engine: 'stepping', each: stepPlan }
+  if (chunked) return chunked
   const step = { graph: 'step' as const, batchRank, work: size }
   if (target === 'cpu' && size >= (limits.stepSessionMinWork ?? Number.POSITIVE_INFINITY)) {
     return { engine: 'step-sessions', session: step }
@@ -154,6 +183,38 @@ export function plan(spec: ResolvedLayerSpec, work: Work, target: Target, limits
     spec,
   )
   return { ...parallel, fallback: exact }
+}
+
+/** The step-chunks plan where the limits take it for this size, else undefined. */
+function stepChunks(
+  limits: EngineLimits,
+  size: number,
+  batchRank: number,
+): (Plan & { engine: 'step-chunks' }) | undefined {
+  if (!(size >= (limits.stepChunkMinWork ?? Number.POSITIVE_INFINITY))) return undefined
+  const steps = limits.stepChunkSteps
+  if (steps === undefined || !Number.isInteger(steps) || steps < 1)
+    throw new Error(
+      `engine limits: stepChunkSteps must be an integer ≥ 1 with stepChunkMinWork, got ${steps}`,
+    )
+  return { engine: 'step-chunks', session: { graph: 'steps', batchRank, work: size, steps } }
+}
+
+/**
+ * The calls of a step-chunks run of `steps` steps: ⌊steps/C⌋ chunks of C, then the remainder as
+ * descending powers of two (e.g. C = 8, 30 steps: 8, 8, 8, 4, 2). Every call is a whole graph, nothing
+ * is padded, and a layer needs at most 1 + log₂C sessions whatever its sequence lengths.
+ */
+export function stepChunkLengths(steps: number, chunk: number): number[] {
+  const lengths: number[] = new Array(Math.floor(steps / chunk)).fill(chunk)
+  let rest = steps % chunk
+  for (let p = 2 ** Math.floor(Math.log2(Math.max(1, rest))); rest > 0; p /= 2) {
+    if (p <= rest) {
+      lengths.push(p)
+      rest -= p
+    }
+  }
+  return lengths
 }
 
 function sliced(

@@ -1,7 +1,6 @@
 import type { BackendName } from '@leaky/core'
 import type { InferenceSession, Tensor, TensorConstructor } from 'onnxruntime-common'
-import type { GraphKind } from '../model/contract.js'
-import type { Target } from './plan.js'
+import type { SessionGraph, Target } from './plan.js'
 
 /**
  * The part of an onnxruntime build the layer drives, injected by the backend package that owns the
@@ -40,7 +39,7 @@ export interface DevicePolicy {
    */
   readonly residentCurrent?: boolean
   /** Session options of this device beyond the shared ones (threads, memory arena, …). */
-  sessionOptions?(graph: GraphKind, work: number): SessionOptions
+  sessionOptions?(graph: SessionGraph, work: number): SessionOptions
   /** What `sessionOptions` takes from `work`, as part of the session pool's key. */
   sessionVariant?(work: number): string
   /** Hand onnxruntime the JS output array as a pre-allocated output (saves a native copy). */

@@ -1,7 +1,9 @@
 import type { ResolvedLayerSpec } from '@leaky/core'
+import { encodeModel } from '../graph/model.js'
 import { STEP_IO } from '../li/io-names.js'
+import { buildUnrolledStepsGraph } from '../li/unrolled-steps-graph.js'
 import { layerModel } from '../model/layer-model.js'
-import type { SessionShape } from './plan.js'
+import type { SessionGraph, SessionShape } from './plan.js'
 import {
   type DevicePolicy,
   type OrtRuntime,
@@ -60,11 +62,7 @@ export interface ContentLease {
 }
 
 /** The options of a session of `graph` on a device: the policy's own, on top of the shared ones. */
-export function sessionOptions(
-  policy: DevicePolicy,
-  graph: SessionShape['graph'],
-  work: number,
-): SessionOptions {
+export function sessionOptions(policy: DevicePolicy, graph: SessionGraph, work: number): SessionOptions {
   const provider = providerOptions(policy.device, policy.target)
   const own = policy.sessionOptions?.(graph, work) ?? {}
   const extraSession = { ...(provider.extra?.session ?? {}), ...(own.extra?.session ?? {}) }
@@ -81,6 +79,20 @@ export function sessionOptions(
     ...own,
     ...(Object.keys(extraSession).length > 0 ? { extra: { ...own.extra, session: extraSession } } : {}),
   }
+}
+
+/** The ONNX model of a session shape: an exported kind (layerModel), or the runtime's unrolled steps. */
+function modelBytes(spec: ResolvedLayerSpec, shape: SessionShape): Uint8Array {
+  const { work: _work, recordCurrents, ...model } = shape
+  if (model.graph !== 'steps') return layerModel(spec, { ...model, graph: model.graph }).bytes
+  if (model.steps === undefined) throw new Error('an unrolled-steps session needs its steps')
+  const batchDims = Array.from({ length: shape.batchRank }, (_, k) => `batch${k}`)
+  const g = buildUnrolledStepsGraph(spec, {
+    steps: model.steps,
+    batchDims,
+    recordCurrents: recordCurrents === true,
+  })
+  return encodeModel(g)
 }
 
 /** Every bit a layer's graphs bake in: sizes, coefficients and weights (−0 and NaN payloads included). */
@@ -168,6 +180,7 @@ export class SessionPool {
       shape.parallel ?? '',
       shape.batchRank,
       shape.steps ?? 'T',
+      shape.recordCurrents ? 'r' : '',
       policy.sessionVariant?.(shape.work) ?? '',
       contentId,
     ].join('|')
@@ -176,9 +189,8 @@ export class SessionPool {
       const held = this.#byId.get(contentId)
       if (!held) throw new Error(`no layer content ${contentId} in this pool`)
       const { spec, content } = held
-      const { work, ...model } = shape
       const session = Promise.resolve().then(() =>
-        this.#runtime.createSession(layerModel(spec, model).bytes, sessionOptions(policy, model.graph, work)),
+        this.#runtime.createSession(modelBytes(spec, shape), sessionOptions(policy, shape.graph, shape.work)),
       )
       content.refs++
       const created: Entry = { key, session, content, users: 0, evicted: false }
