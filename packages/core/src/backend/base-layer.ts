@@ -9,7 +9,7 @@ import {
   stateShape,
 } from '../layer/spec.js'
 import { checkOutput, initialState, type RunOptions, type RunResult } from '../math/li.js'
-import { formatShape, type Shape, sameShape, sizeOf, type Tensor } from '../tensor/tensor.js'
+import { formatShape, type Shape, sizeOf, type Tensor } from '../tensor/tensor.js'
 import type { BackendName, Layer, LayerStepResult, StateHandle, Tolerance } from './types.js'
 
 /** Where a call starts: the backend's own resident state, or a plain LIState (the caller's or the default). */
@@ -213,10 +213,9 @@ export abstract class BaseLayer<S> implements Layer {
       return { kind: 'plain', state }
     }
     if (state.disposed) throw new DisposedError('this state handle was disposed')
-    const expected = stateShape(this.spec, batch)
-    if (!Array.isArray(state.shape) || !sameShape(state.shape, expected)) {
+    if (!isStateShape(state.shape, batch, this.spec.neurons)) {
       throw new ShapeError(
-        `state must be ${formatShape(expected)} for this input, got ${formatShape(state.shape)}`,
+        `state must be ${formatShape(stateShape(this.spec, batch))} for this input, got ${formatShape(state.shape)}`,
       )
     }
     if (state instanceof LayerStateHandle && state.owner === this)
@@ -332,14 +331,31 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
+/** Whether a handle's shape is [...batch, neurons] (compared in place: a step allocates no shape for it). */
+function isStateShape(shape: unknown, batch: Shape, neurons: number): boolean {
+  if (!Array.isArray(shape) || shape.length !== batch.length + 1 || shape[batch.length] !== neurons)
+    return false
+  for (let k = 0; k < batch.length; k++) if (shape[k] !== batch[k]) return false
+  return true
+}
+
+/** SharedArrayBuffer where the platform has it (pages that are not cross-origin isolated do not). */
+const Shared: SharedArrayBufferConstructor | undefined =
+  typeof SharedArrayBuffer === 'function' ? SharedArrayBuffer : undefined
+
 /** Whether an array lives in a SharedArrayBuffer (another thread may write it while the engine reads). */
 function isShared(data: Float32Array): boolean {
-  return typeof SharedArrayBuffer === 'function' && data.buffer instanceof SharedArrayBuffer
+  return Shared !== undefined && data.buffer instanceof Shared
 }
 
 /** True when the array is the whole of an ordinary buffer: transferring it detaches nothing else. */
 function ownsItsMemory(data: Float32Array): boolean {
-  return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && !isShared(data)
+  const buffer = data.buffer
+  return (
+    data.byteOffset === 0 &&
+    data.byteLength === buffer.byteLength &&
+    !(Shared !== undefined && buffer instanceof Shared)
+  )
 }
 
 /**
