@@ -20,14 +20,14 @@ const rand = mulberry32(9)
 const row = (): Tensor => ({ data: Float32Array.from({ length: N }, () => 2 * rand() - 1), shape: [N] })
 
 /** The state after these steps from the default state, by core's reference loop. */
-function after(rows: Tensor[]): LIState {
+function stateAfter(rows: Tensor[]): LIState {
   const xs = { data: Float32Array.from(rows.flatMap((r) => [...r.data])), shape: [rows.length, N] }
   return simulate(resolveSpec(spec), xs).state
 }
 
 async function expectState(handle: StateHandle, rows: Tensor[]): Promise<void> {
   const read = await handle.read()
-  const ref = after(rows)
+  const ref = stateAfter(rows)
   expect(read.v.data).toEqual(ref.v.data)
   expect(read.i.data).toEqual(ref.i.data)
 }
@@ -67,7 +67,7 @@ describe('wasm-simd step states', () => {
     const reading = a.state.read()
     a.state.dispose()
     const b = await layer.step(y) // a's block is free: this state is written there
-    expect((await reading).v.data).toEqual(after([x]).v.data)
+    expect((await reading).v.data).toEqual(stateAfter([x]).v.data)
     await expectState(b.state, [y])
     await layer.dispose()
   })
@@ -88,8 +88,12 @@ describe('wasm-simd step states', () => {
     const stepped = noting(order, 'step', layer.step(y, first.state))
     const [r, s] = await Promise.all([ran, stepped])
     expect(order).toEqual(['run', 'step'])
-    expect(s.v.data).toEqual(after([x, y]).v.data)
-    const reference = simulate(resolveSpec(spec), { data: xs.data.slice(), shape: [steps, N] }, after([x]))
+    expect(s.v.data).toEqual(stateAfter([x, y]).v.data)
+    const reference = simulate(
+      resolveSpec(spec),
+      { data: xs.data.slice(), shape: [steps, N] },
+      stateAfter([x]),
+    )
     expect(r.state.v.data).toEqual(reference.state.v.data)
     await layer.dispose()
   })
