@@ -28,21 +28,37 @@ interface Tile {
 /** #kernel's arguments after engine and placement: x, out, stride, vIn, iIn, vOut, iOut, count, rows, steps, first neuron. */
 type KernelArgs = [number, number, number, number, number, number, number, number, number, number, number]
 
-/** A block of wasm memory holding a state: v then i, `size` floats each. */
+/**
+ * A block of wasm memory holding a state: v then i, `size` floats each. The layer's live blocks
+ * form a list through `prev`/`next` (linking costs a step less than a Set).
+ */
 interface Block {
   readonly engine: Engine
   readonly address: number
   readonly size: number
   freed: boolean
+  prev: Block | undefined
+  next: Block | undefined
 }
 
 /**
- * What a state handle holds. The layer keeps the blocks (to free them at dispose), never the
- * Resident, so a handle dropped without dispose() is collected and its block freed.
+ * What a state handle holds: a cell naming its block. The layer keeps the blocks (to free them at
+ * dispose), never a Resident in use, so a handle dropped without dispose() is collected and the
+ * finalizer frees its cell's block. A Resident is registered with the finalizer once: when its
+ * handle is disposed (which lets go of it) the layer reuses it for a later state, and a step in a
+ * loop that disposes its states registers nothing.
  */
 interface Resident {
-  readonly block: Block
+  readonly cell: Cell
 }
+
+/** The finalizer's held value for a Resident (it must not reach the Resident itself). */
+interface Cell {
+  block: Block | undefined
+}
+
+/** Residents kept for reuse at most (a few cover a step loop; more would only hold memory). */
+const SPARE_RESIDENTS = 16
 
 /** The layer's constant data in one engine's memory. */
 interface Placement {
@@ -92,9 +108,14 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
   readonly #a: number
   readonly #b: number
   readonly #vl: number
-  readonly #live = new Set<Block>()
+  /** The first of the live blocks (states not yet freed), to free at dispose. */
+  #live: Block | undefined
   readonly #lent: { address: number; bytes: number }[] = []
-  readonly #finalizer = new FinalizationRegistry<Block>((b) => this.#freeBlock(b))
+  readonly #finalizer = new FinalizationRegistry<Cell>((cell) => {
+    if (cell.block) this.#freeBlock(cell.block)
+  })
+  /** Residents of disposed handles, for the next states. */
+  readonly #spare: Resident[] = []
 
   constructor(spec: ResolvedLayerSpec, plain: Engine, shared: Engine | undefined) {
     super(spec)
@@ -200,55 +221,57 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     }
   }
 
-  protected async runStep(x: Tensor, batch: Shape, start: StartState<Resident>) {
-    const shared = this.#shared
-    const engine = shared?.owns(x.data) ? shared : this.#plain
+  protected runStep(x: Tensor, batch: Shape, start: StartState<Resident>) {
+    const inShared = this.#shared?.owns(x.data) === true
+    const engine = inShared ? (this.#shared as Engine) : this.#plain
     const place = this.#place(engine)
     const shape = stateShape(this.spec, batch)
-    const width = sizeOf(shape)
     const rows = sizeOf(batch)
+    const width = rows * this.spec.neurons
     const bytes = 2 * width * F
-    const block: Block = { engine, address: engine.alloc(bytes), size: width, freed: false }
+    const address = engine.alloc(bytes)
+    let heap: Float32Array
     try {
-      let vIn = block.address
-      if (start.kind === 'resident' && start.value.block.engine === engine) vIn = start.value.block.address
-      else this.#load(engine, start, block.address, width)
-      let input: number
-      if (engine.owns(x.data)) input = x.data.byteOffset
-      else {
-        input = this.#stepScratch(engine, place, 0, x.data.length)
-        engine.heap.set(x.data, input / F)
-      }
-      if (this.spec.weights) {
-        const currents = this.#stepScratch(engine, place, 1, width)
+      let input = inShared ? x.data.byteOffset : this.#stepScratch(engine, place, 0, x.data.length)
+      const currents = this.spec.weights ? this.#stepScratch(engine, place, 1, width) : 0
+      const from = start.kind === 'resident' ? (start.value.cell.block as Block) : undefined
+      let vIn = address
+      if (from?.engine === engine) vIn = from.address
+      else this.#load(engine, start, address, width)
+      // Nothing allocates from here on: one view of the memory serves the rest of the step.
+      heap = engine.heap
+      if (!inShared) heap.set(x.data, input / F)
+      if (currents) {
         this.#project(engine, place, input, rows, currents)
         input = currents
       }
-      const vOut = block.address
       this.#kernel(
         engine,
         place,
         input,
-        vOut,
+        address,
         width,
         vIn,
         vIn + width * F,
-        vOut,
-        vOut + width * F,
+        address,
+        address + width * F,
         width,
         rows,
         1,
       )
     } catch (error) {
-      engine.free(block.address, bytes)
+      engine.free(address, bytes)
       throw error
     }
-    this.#live.add(block)
-    const resident: Resident = { block }
-    this.#finalizer.register(resident, block, block)
-    const v = takeFloats(width)
-    v.set(engine.heap.subarray(block.address / F, block.address / F + width))
-    return { v: { data: v, shape }, state: resident }
+    const next = this.#live
+    const block: Block = { engine, address, size: width, freed: false, prev: undefined, next }
+    if (next) next.prev = block
+    this.#live = block
+    const resident = this.#spare.pop() ?? this.#newResident()
+    resident.cell.block = block
+    // v in an ArrayBuffer of its own, in one allocation: the caller owns it, it shares nothing with the state.
+    const at = address / F
+    return { v: { data: heap.slice(at, at + width), shape }, state: resident }
   }
 
   /** A resident state as plain arrays of its own (synchronously). */
@@ -263,7 +286,7 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
   }
 
   protected async readState(state: Resident, shape: Shape): Promise<LIState> {
-    const { engine, address, size } = state.block
+    const { engine, address, size } = state.cell.block as Block
     const heap = engine.heap
     const at = address / F
     return {
@@ -272,16 +295,18 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     }
   }
 
+  /** Called once per handle, at its dispose(): the handle has let go of `state`. */
   protected releaseState(state: Resident): void {
-    this.#finalizer.unregister(state.block)
-    this.#freeBlock(state.block)
+    const { cell } = state
+    if (cell.block) this.#freeBlock(cell.block)
+    cell.block = undefined
+    if (this.#spare.length < SPARE_RESIDENTS) this.#spare.push(state)
   }
 
   protected async release(): Promise<void> {
-    for (const b of [...this.#live]) {
-      this.#finalizer.unregister(b)
-      this.#freeBlock(b)
-    }
+    // Cells still naming these blocks find them freed when their finalizer runs.
+    while (this.#live) this.#freeBlock(this.#live)
+    this.#spare.length = 0
     if (this.#shared) for (const block of this.#lent.splice(0)) this.#shared.free(block.address, block.bytes)
     const N = this.spec.neurons
     for (const [engine, place] of this.#placements) {
@@ -332,10 +357,22 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     return block.address
   }
 
+  #newResident(): Resident {
+    const cell: Cell = { block: undefined }
+    const resident = { cell }
+    this.#finalizer.register(resident, cell)
+    return resident
+  }
+
   #freeBlock(b: Block): void {
     if (b.freed) return
     b.freed = true
-    this.#live.delete(b)
+    const { prev, next } = b
+    if (prev) prev.next = next
+    else this.#live = next
+    if (next) next.prev = prev
+    b.prev = undefined
+    b.next = undefined
     b.engine.free(b.address, 2 * b.size * F)
   }
 
@@ -344,7 +381,7 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     const heap = engine.heap
     const at = address / F
     if (start.kind === 'resident') {
-      const from = start.value.block
+      const from = start.value.cell.block as Block
       const source = from.engine.heap.subarray(from.address / F, from.address / F + 2 * width)
       if (from.engine === engine) heap.copyWithin(at, from.address / F, from.address / F + 2 * width)
       else heap.set(source, at)
@@ -740,19 +777,4 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
       engine.free(xs, xBytes)
     }
   }
-}
-
-/** Cut from for step outputs: a typed array of its own per step costs as much as a small step. */
-let slab = new Float32Array(0)
-let slabUsed = 0
-
-function takeFloats(length: number): Float32Array {
-  if (length > 4096) return new Float32Array(length)
-  if (slabUsed + length > slab.length) {
-    slab = new Float32Array(1 << 16)
-    slabUsed = 0
-  }
-  const view = slab.subarray(slabUsed, slabUsed + length)
-  slabUsed += length
-  return view
 }

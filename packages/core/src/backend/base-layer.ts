@@ -9,7 +9,7 @@ import {
   stateShape,
 } from '../layer/spec.js'
 import { checkOutput, initialState, type RunOptions, type RunResult } from '../math/li.js'
-import { formatShape, type Shape, sameShape, sizeOf, type Tensor } from '../tensor/tensor.js'
+import { formatShape, type Shape, sizeOf, type Tensor } from '../tensor/tensor.js'
 import type { BackendName, Layer, LayerStepResult, StateHandle, Tolerance } from './types.js'
 
 /** Where a call starts: the backend's own resident state, or a plain LIState (the caller's or the default). */
@@ -91,19 +91,33 @@ export abstract class BaseLayer<S> implements Layer {
     const wait = this.#mustWait(state)
     const input = snapshot(x, wait, this.#engineMemory)
     const from = isHandle(state) ? state : snapshotState(state, wait, this.#engineMemory)
-    return this.#serialize(async () => {
-      const batch = checkStepInput(this.spec, input)
-      const pending = this.#start(from, batch)
-      const start = pending instanceof Promise ? await pending : pending
-      const shape = stateShape(this.spec, batch)
-      if (input.data.length === 0) {
-        // A zero-size batch: nothing to compute, and no engine needs to see an empty tensor.
-        const empty = { v: { data: new Float32Array(0), shape }, i: { data: new Float32Array(0), shape } }
-        return { v: empty.v, state: new PlainStateHandle(this, shape, empty) }
-      }
-      const { v, state: next } = await this.runStep(input, batch, start)
-      return { v: ownedTensor(v), state: new LayerStateHandle(this, shape, next) }
-    })
+    return this.#serialize(() => this.#step(input, from))
+  }
+
+  /** A step's work: synchronous, when the start state is at hand and the engine's runStep is. */
+  #step(input: Tensor, from: LIState | StateHandle | undefined): LayerStepResult | Promise<LayerStepResult> {
+    const batch = checkStepInput(this.spec, input)
+    const start = this.#start(from, batch)
+    return start instanceof Promise
+      ? start.then((s) => this.#stepFrom(input, batch, s))
+      : this.#stepFrom(input, batch, start)
+  }
+
+  #stepFrom(input: Tensor, batch: Shape, start: StartState<S>): LayerStepResult | Promise<LayerStepResult> {
+    const shape = stateShape(this.spec, batch)
+    if (input.data.length === 0) {
+      // A zero-size batch: nothing to compute, and no engine needs to see an empty tensor.
+      const empty = { v: { data: new Float32Array(0), shape }, i: { data: new Float32Array(0), shape } }
+      return { v: empty.v, state: new PlainStateHandle(this, shape, empty) }
+    }
+    const done = this.runStep(input, batch, start)
+    return done instanceof Promise
+      ? done.then((r) => this.#stepResult(r, shape))
+      : this.#stepResult(done, shape)
+  }
+
+  #stepResult({ v, state }: { v: Tensor; state: S }, shape: Shape): LayerStepResult {
+    return { v: ownedTensor(v), state: new LayerStateHandle(this, shape, state) }
   }
 
   async dispose(): Promise<void> {
@@ -140,8 +154,15 @@ export abstract class BaseLayer<S> implements Layer {
     options: RunOptions,
   ): Promise<RunResult>
 
-  /** One step; `x` and the start state are already checked. */
-  protected abstract runStep(x: Tensor, batch: Shape, start: StartState<S>): Promise<{ v: Tensor; state: S }>
+  /**
+   * One step; `x` and the start state are already checked. An engine that can answer synchronously
+   * should (a small step then costs no promise until the one the caller gets).
+   */
+  protected abstract runStep(
+    x: Tensor,
+    batch: Shape,
+    start: StartState<S>,
+  ): { v: Tensor; state: S } | Promise<{ v: Tensor; state: S }>
 
   /** Copies a resident state out. */
   protected abstract readState(state: S, shape: Shape): Promise<LIState>
@@ -159,14 +180,20 @@ export abstract class BaseLayer<S> implements Layer {
    */
   readResident(state: S, shape: Shape): Promise<LIState> {
     if (this.#disposed) return Promise.reject(this.#disposedError('read a state of'))
-    const read = Promise.resolve()
-      .then(() => this.readState(state, shape))
-      .catch((error: unknown) => {
-        if (error instanceof LeakyError) throw error
-        throw new BackendError(`${this.backend}: reading a state failed (${messageOf(error)})`, {
-          cause: error,
-        })
+    // Started now, not after a tick: a handle disposed right after read() was called (its memory
+    // freed, then reused by the next step) is still read as it was.
+    let reading: Promise<LIState>
+    try {
+      reading = this.readState(state, shape)
+    } catch (error) {
+      reading = Promise.reject(error)
+    }
+    const read = reading.catch((error: unknown) => {
+      if (error instanceof LeakyError) throw error
+      throw new BackendError(`${this.backend}: reading a state failed (${messageOf(error)})`, {
+        cause: error,
       })
+    })
     this.#reads.add(read)
     const forget = () => this.#reads.delete(read)
     read.then(forget, forget)
@@ -186,14 +213,13 @@ export abstract class BaseLayer<S> implements Layer {
       return { kind: 'plain', state }
     }
     if (state.disposed) throw new DisposedError('this state handle was disposed')
-    const expected = stateShape(this.spec, batch)
-    if (!Array.isArray(state.shape) || !sameShape(state.shape, expected)) {
+    if (!isStateShape(state.shape, batch, this.spec.neurons)) {
       throw new ShapeError(
-        `state must be ${formatShape(expected)} for this input, got ${formatShape(state.shape)}`,
+        `state must be ${formatShape(stateShape(this.spec, batch))} for this input, got ${formatShape(state.shape)}`,
       )
     }
     if (state instanceof LayerStateHandle && state.owner === this)
-      return { kind: 'resident', value: state.value as S }
+      return { kind: 'resident', value: state.value }
     if (state instanceof PlainStateHandle && state.owner === this)
       return { kind: 'plain', state: state.state }
     // Another layer's handle (another backend's, or of another copy of @leaky/core): read it out,
@@ -235,29 +261,58 @@ export abstract class BaseLayer<S> implements Layer {
   }
 
   /**
-   * Runs calls one at a time in arrival order. An idle layer starts the call at once; a busy one
-   * chains it behind the last call (a settled queue costs a step of a small layer nothing).
+   * Runs calls one at a time in arrival order. An idle layer starts the call at once, and work that
+   * finishes synchronously (a small step) returns a settled promise without touching the queue; a
+   * busy layer chains the call behind the last one.
    */
-  #serialize<T>(work: () => Promise<T>): Promise<T> {
+  #serialize<T>(work: () => T | Promise<T>): Promise<T> {
     if (this.#disposed) return Promise.reject(this.#disposedError('use'))
-    const run = async (): Promise<T> => {
-      if (this.#disposed) throw this.#disposedError('use')
+    if (this.#pending === 0) {
+      // Counted while it runs, so that a call made meanwhile (from a getter of the caller's tensor) queues.
+      this.#pending++
+      let now: T | Promise<T>
       try {
-        return await work()
+        now = work()
       } catch (error) {
-        if (error instanceof LeakyError) throw error
-        throw new BackendError(
-          `${this.backend}: the runtime failed (${error instanceof Error ? error.message : String(error)}); ` +
-            'the call had no effect and the layer is still usable',
-          { cause: error },
-        )
-      } finally {
         this.#pending--
+        return Promise.reject(this.#failure(error))
       }
+      if (!(now instanceof Promise)) {
+        this.#pending--
+        return Promise.resolve(now)
+      }
+      return this.#enqueue(this.#settle(() => now))
     }
-    const result = this.#pending++ === 0 ? run() : this.#queue.then(run)
+    this.#pending++
+    const later = () => {
+      if (this.#disposed) throw this.#disposedError('use')
+      return work()
+    }
+    return this.#enqueue(this.#queue.then(() => this.#settle(later)))
+  }
+
+  /** The call's outcome, its failure typed; the layer stops counting the call once it has settled. */
+  async #settle<T>(work: () => T | Promise<T>): Promise<T> {
+    try {
+      return await work()
+    } catch (error) {
+      throw this.#failure(error)
+    } finally {
+      this.#pending--
+    }
+  }
+
+  #enqueue<T>(result: Promise<T>): Promise<T> {
     this.#queue = result.catch(() => undefined)
     return result
+  }
+
+  #failure(error: unknown): LeakyError {
+    if (error instanceof LeakyError) return error
+    return new BackendError(
+      `${this.backend}: the runtime failed (${messageOf(error)}); the call had no effect and the layer is still usable`,
+      { cause: error },
+    )
   }
 
   #disposedError(verb: string): DisposedError {
@@ -276,14 +331,31 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
+/** Whether a handle's shape is [...batch, neurons] (compared in place: a step allocates no shape for it). */
+function isStateShape(shape: unknown, batch: Shape, neurons: number): boolean {
+  if (!Array.isArray(shape) || shape.length !== batch.length + 1 || shape[batch.length] !== neurons)
+    return false
+  for (let k = 0; k < batch.length; k++) if (shape[k] !== batch[k]) return false
+  return true
+}
+
+/** SharedArrayBuffer where the platform has it (pages that are not cross-origin isolated do not). */
+const Shared: SharedArrayBufferConstructor | undefined =
+  typeof SharedArrayBuffer === 'function' ? SharedArrayBuffer : undefined
+
 /** Whether an array lives in a SharedArrayBuffer (another thread may write it while the engine reads). */
 function isShared(data: Float32Array): boolean {
-  return typeof SharedArrayBuffer === 'function' && data.buffer instanceof SharedArrayBuffer
+  return Shared !== undefined && data.buffer instanceof Shared
 }
 
 /** True when the array is the whole of an ordinary buffer: transferring it detaches nothing else. */
 function ownsItsMemory(data: Float32Array): boolean {
-  return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && !isShared(data)
+  const buffer = data.buffer
+  return (
+    data.byteOffset === 0 &&
+    data.byteLength === buffer.byteLength &&
+    !(Shared !== undefined && buffer instanceof Shared)
+  )
 }
 
 /**
@@ -369,13 +441,22 @@ class PlainStateHandle implements StateHandle {
 class LayerStateHandle<S> implements StateHandle {
   readonly owner: BaseLayer<S>
   readonly shape: Shape
-  readonly value: S
+  /**
+   * The engine's state; let go at dispose(), so that a disposed handle holds nothing of the engine
+   * (which may then reuse what it gave this handle for a later state).
+   */
+  #value: S | undefined
   #disposed = false
 
   constructor(owner: BaseLayer<S>, shape: Shape, value: S) {
     this.owner = owner
     this.shape = shape
-    this.value = value
+    this.#value = value
+  }
+
+  /** The engine's state; only for a handle that is not disposed. */
+  get value(): S {
+    return this.#value as S
   }
 
   get disposed(): boolean {
@@ -384,12 +465,14 @@ class LayerStateHandle<S> implements StateHandle {
 
   read(): Promise<LIState> {
     if (this.#disposed) return Promise.reject(new DisposedError('this state handle was disposed'))
-    return this.owner.readResident(this.value, this.shape)
+    return this.owner.readResident(this.#value as S, this.shape)
   }
 
   dispose(): void {
     if (this.#disposed) return
     this.#disposed = true
-    this.owner.releaseResident(this.value)
+    const value = this.#value as S
+    this.#value = undefined
+    this.owner.releaseResident(value)
   }
 }

@@ -25,7 +25,7 @@ class JsLayer extends BaseLayer<LIState> {
     return simulateChecked(this.spec, xs, steps, batch, plain(start), options)
   }
 
-  protected async runStep(x: Tensor, batch: Shape, start: StartState<LIState>) {
+  protected runStep(x: Tensor, batch: Shape, start: StartState<LIState>) {
     const state = advance(this.spec, x, batch, plain(start))
     return { v: state.v, state }
   }

@@ -154,7 +154,8 @@ export function checkStepInput(spec: ResolvedLayerSpec, x: unknown): Shape {
 
 /** The shape of the state for an input of this shape: its batch dims and N. */
 export function stateShape(spec: ResolvedLayerSpec, batch: Shape): Shape {
-  return [...batch, spec.neurons]
+  // No spread for the common unbatched step (it is on every step's path).
+  return batch.length === 0 ? [spec.neurons] : [...batch, spec.neurons]
 }
 
 /** A caller's state must be exactly [...batch, neurons]: leaky never broadcasts or reshapes it. */
