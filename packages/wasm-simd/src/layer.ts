@@ -276,16 +276,6 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
 
   /** A resident state as plain arrays of its own (synchronously). */
   #copyOf(state: Resident, shape: Shape): LIState {
-    const { engine, address, size } = state.block
-    const at = address / F
-    const heap = engine.heap
-    return {
-      v: { data: heap.slice(at, at + size), shape },
-      i: { data: heap.slice(at + size, at + 2 * size), shape },
-    }
-  }
-
-  protected async readState(state: Resident, shape: Shape): Promise<LIState> {
     const { engine, address, size } = state.cell.block as Block
     const heap = engine.heap
     const at = address / F
@@ -293,6 +283,10 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
       v: { data: heap.slice(at, at + size), shape },
       i: { data: heap.slice(at + size, at + 2 * size), shape },
     }
+  }
+
+  protected async readState(state: Resident, shape: Shape): Promise<LIState> {
+    return this.#copyOf(state, shape)
   }
 
   /** Called once per handle, at its dispose(): the handle has let go of `state`. */
