@@ -34,9 +34,9 @@ interface Resident {
 interface Placement {
   /** Per-neuron a, b, vLeak (3·N floats), or 0 for scalar parameters. */
   readonly coefficients: number
-  /** Wᵀ as [inputs, neurons], or 0 for a feed-forward layer. */
+  /** W packed for li.wat's project (packWeights), or 0 for a feed-forward layer. */
   readonly weights: number
-  /** 2·(K + 32) int32 of scratch: a row's active inputs and a block's dense rows, for each thread. */
+  /** 2·K + 32 int32 of scratch for each thread (li.wat's project `idx`). */
   readonly indices: number
   /** A step's input and currents, kept between steps (a step is synchronous, so one per layer does). */
   readonly step: { address: number; floats: number }[]
@@ -46,8 +46,12 @@ interface Placement {
 const TILE_FLOATS = 1 << 16
 /** Time steps per tile at least (the kernel walks 8 with its state in registers). */
 const TILE_STEPS = 16
-/** A weighted row whose active inputs are at most this fraction goes the event-driven way. */
-const SPARSE_FRACTION = 1 / 3
+/**
+ * A weighted row whose active inputs are at most this fraction goes the event-driven way. Measured
+ * (packages/wasm-simd/scripts/bench-project.mjs): the two paths take the same time at 0.45 of the
+ * inputs active for 1024→1024, above 0.6 for 256→256.
+ */
+const SPARSE_FRACTION = 0.4
 /** Neuron-steps (or multiply-adds) below which a second thread costs more than it gives. */
 const PARALLEL_MIN = 1 << 18
 
@@ -242,8 +246,8 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
       for (const block of place.step) engine.free(block.address, block.floats * F)
       if (place.coefficients) engine.free(place.coefficients, 3 * N * F)
       if (place.weights) {
-        engine.free(place.weights, this.spec.inputs * N * F)
-        engine.free(place.indices, 2 * (this.spec.inputs + 32) * F)
+        engine.free(place.weights, packedWeightFloats(this.spec.inputs, N) * F)
+        engine.free(place.indices, 2 * indexInts(this.spec.inputs) * F)
       }
     }
     this.#placements.clear()
@@ -258,19 +262,15 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     const N = spec.neurons
     const K = spec.inputs
     const coefficients = scalar ? 0 : engine.alloc(3 * N * F)
-    const weights = spec.weights ? engine.alloc(K * N * F) : 0
-    const indices = spec.weights ? engine.alloc(2 * (K + 32) * F) : 0
+    const weights = spec.weights ? engine.alloc(packedWeightFloats(K, N) * F) : 0
+    const indices = spec.weights ? engine.alloc(2 * indexInts(K) * F) : 0
     const heap = engine.heap
     if (coefficients) {
       heap.set(a, coefficients / F)
       heap.set(b, coefficients / F + N)
       heap.set(vLeak, coefficients / F + 2 * N)
     }
-    if (spec.weights) {
-      const w = spec.weights.data
-      const base = weights / F
-      for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) heap[base + k * N + n] = w[n * K + k] as number
-    }
+    if (spec.weights) packWeights(spec.weights.data, N, K, heap, weights / F)
     const place = { coefficients, weights, indices, step: [] }
     this.#placements.set(engine, place)
     return place
@@ -517,7 +517,7 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
         place.weights,
         N,
         into + m0 * N * F,
-        place.indices + (K + 32) * F,
+        place.indices + indexInts(K) * F,
         limit,
       ])
       engine.kernels.project(x, m0, K, place.weights, N, into, place.indices, limit)
@@ -578,6 +578,39 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
       engine.free(cs, cBytes)
       engine.free(xs, xBytes)
     }
+  }
+}
+
+/** Outputs per panel of packed weights (li.wat's project). */
+const PANEL = 32
+
+/** Floats of W packed by packWeights. */
+export function packedWeightFloats(inputs: number, neurons: number): number {
+  return Math.ceil(neurons / PANEL) * inputs * PANEL
+}
+
+/** The int32 of scratch li.wat's project needs per thread (`idx`). */
+export function indexInts(inputs: number): number {
+  return 2 * inputs + 32
+}
+
+/**
+ * W ([neurons, inputs]) into `heap` from float `at`, as li.wat's project reads it: Wᵀ in panels of
+ * 32 outputs, panel p = [inputs, 32] (row k: W[32p .. 32p + 31, k]), zero past the last neuron.
+ *
+ * @internal exported for tests and benchmarks.
+ */
+export function packWeights(
+  w: Float32Array,
+  neurons: number,
+  inputs: number,
+  heap: Float32Array,
+  at: number,
+) {
+  heap.fill(0, at, at + packedWeightFloats(inputs, neurons))
+  for (let n = 0; n < neurons; n++) {
+    const base = at + Math.floor(n / PANEL) * inputs * PANEL + (n % PANEL)
+    for (let k = 0; k < inputs; k++) heap[base + k * PANEL] = w[n * inputs + k] as number
   }
 }
 
