@@ -46,6 +46,8 @@ interface Placement {
 const TILE_FLOATS = 1 << 16
 /** Time steps per tile at least (the kernel walks 8 with its state in registers). */
 const TILE_STEPS = 16
+/** Floats of x or of currents per slice of a weighted run (1 MiB: both halves stay in L2). */
+const SLICE_FLOATS = 1 << 18
 /**
  * A weighted row whose active inputs are at most this fraction goes the event-driven way. Measured
  * (packages/wasm-simd/scripts/bench-project.mjs): the two paths take the same time at 0.45 of the
@@ -543,40 +545,31 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     width: number,
   ) {
     const K = this.spec.inputs
-    if (engine.owns(x) && engine.owns(out)) {
-      // Zero-copy: currents straight into the output, then the update in place.
-      await this.#projectParallel(engine, place, x.byteOffset, steps * rows, out.byteOffset)
-      await this.#kernelParallel(
-        engine,
-        place,
-        out.byteOffset,
-        out.byteOffset,
-        width,
-        state,
-        width,
-        rows,
-        steps,
-      )
-      return
-    }
-    // Slices of whole time steps: x in, currents, the update in place, v out (~1 MiB of scratch).
-    const slice = Math.max(1, Math.floor(2 ** 18 / (rows * Math.max(K, this.spec.neurons))))
-    const xBytes = slice * rows * K * F
-    const cBytes = slice * width * F
-    const xs = engine.alloc(xBytes)
-    const cs = engine.alloc(cBytes)
+    // Slices of whole time steps, so that the currents x·Wᵀ writes are still in cache when the
+    // update reads them: x (read where it lies if the caller allocated it in wasm memory, else
+    // copied in), currents into the output (if it lies in wasm memory, else into scratch), the
+    // update in place, then v out to the caller's array.
+    const slice = Math.max(1, Math.floor(SLICE_FLOATS / (rows * Math.max(K, this.spec.neurons))))
+    const xInPlace = engine.owns(x)
+    const outInPlace = engine.owns(out)
+    const xBytes = xInPlace ? 0 : slice * rows * K * F
+    const cBytes = outInPlace ? 0 : slice * width * F
+    const xs = xBytes ? engine.alloc(xBytes) : 0
+    const cs = cBytes ? engine.alloc(cBytes) : 0
     try {
       for (let t0 = 0; t0 < steps; t0 += slice) {
         const tn = Math.min(slice, steps - t0)
-        engine.heap.set(x.subarray(t0 * rows * K, (t0 + tn) * rows * K), xs / F)
-        await this.#projectParallel(engine, place, xs, tn * rows, cs)
-        await this.#kernelParallel(engine, place, cs, cs, width, state, width, rows, tn)
+        const xAt = xInPlace ? x.byteOffset + t0 * rows * K * F : xs
+        if (!xInPlace) engine.heap.set(x.subarray(t0 * rows * K, (t0 + tn) * rows * K), xs / F)
+        const cAt = outInPlace ? out.byteOffset + t0 * width * F : cs
+        await this.#projectParallel(engine, place, xAt, tn * rows, cAt)
+        await this.#kernelParallel(engine, place, cAt, cAt, width, state, width, rows, tn)
         // After an await the memory may have grown (another layer's call): a fresh view.
-        out.set(engine.heap.subarray(cs / F, cs / F + tn * width), t0 * width)
+        if (!outInPlace) out.set(engine.heap.subarray(cs / F, cs / F + tn * width), t0 * width)
       }
     } finally {
-      engine.free(cs, cBytes)
-      engine.free(xs, xBytes)
+      if (cBytes) engine.free(cs, cBytes)
+      if (xBytes) engine.free(xs, xBytes)
     }
   }
 }
