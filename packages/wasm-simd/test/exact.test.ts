@@ -229,42 +229,56 @@ describe('weighted layers and spikes as events', () => {
     })
   }
 
-  it('batch dims [2, 3], 100→70, each row its own density: within 1e-5 of js, run, step, zero-copy', async () => {
-    const [steps, batch, inputs, neurons] = [30, [2, 3], 100, 70]
-    const rand = mulberry32(21)
-    const vec = random(22)
-    const spec: LayerSpec = {
-      neurons,
-      weights: { data: vec(neurons * inputs, -0.5, 0.5), shape: [neurons, inputs] },
-    }
-    // Row r of every step has density r/5 (0 to 1), so each x·Wᵀ call switches path row by row.
-    const xs: Tensor = {
-      data: Float32Array.from({ length: steps * 6 * inputs }, (_, e) =>
-        rand() < (Math.floor(e / inputs) % 6) / 5 ? rand() * 2 - 1 : 0,
-      ),
-      shape: [steps, ...batch, inputs],
-    }
-    const state: LIState = {
-      v: { data: vec(6 * neurons, -1, 1), shape: [...batch, neurons] },
-      i: { data: vec(6 * neurons, -1, 1), shape: [...batch, neurons] },
-    }
-    const reference = simulate(resolveSpec(spec), xs, state)
-    const layer = await create(spec)
-    try {
-      const ran = await layer.run(xs, state)
-      expect(relativeError(ran.voltages.data, reference.voltages.data)).toBeLessThanOrEqual(1e-5)
-      expect(relativeError(ran.state.i.data, reference.state.i.data)).toBeLessThanOrEqual(1e-5)
-      const stepped = await stepSequence(layer, xs, state)
-      expect(relativeError(stepped.outputs.data, reference.voltages.data)).toBeLessThanOrEqual(1e-5)
-      const x = layer.allocate(xs.shape)
-      x.data.set(xs.data)
-      const out = layer.allocate(reference.voltages.shape)
-      await layer.run(x, state, { output: out.data })
-      expectSameBits('zero-copy vs copied', out.data, ran.voltages.data)
-    } finally {
-      await layer.dispose()
-    }
-  })
+  // Batch dims; the second shape is wider than a slice of a run (SLICE_FLOATS), so run() takes
+  // several slices, each split between the threads.
+  const batchShapes: [number, number[], number, number][] = [
+    [30, [2, 3], 100, 70],
+    [40, [4, 4], 600, 600],
+  ]
+  for (const [steps, batch, inputs, neurons] of batchShapes) {
+    const rows = batch.reduce((a, b) => a * b, 1)
+    it(`T=${steps} batch [${batch}] ${inputs}→${neurons}, each row its own density: within 1e-5 of js, run, step, zero-copy`, async () => {
+      const rand = mulberry32(21)
+      const vec = random(22)
+      const spec: LayerSpec = {
+        neurons,
+        weights: { data: vec(neurons * inputs, -0.5, 0.5), shape: [neurons, inputs] },
+      }
+      // Row r of every step has density r/5 (0 to 1), so each x·Wᵀ call switches path row by row.
+      const xs: Tensor = {
+        data: Float32Array.from({ length: steps * rows * inputs }, (_, e) =>
+          rand() < (Math.floor(e / inputs) % 6) / 5 ? rand() * 2 - 1 : 0,
+        ),
+        shape: [steps, ...batch, inputs],
+      }
+      const state: LIState = {
+        v: { data: vec(rows * neurons, -1, 1), shape: [...batch, neurons] },
+        i: { data: vec(rows * neurons, -1, 1), shape: [...batch, neurons] },
+      }
+      const reference = simulate(resolveSpec(spec), xs, state)
+      const layer = await create(spec)
+      try {
+        const ran = await layer.run(xs, state)
+        expect(relativeError(ran.voltages.data, reference.voltages.data)).toBeLessThanOrEqual(1e-5)
+        expect(relativeError(ran.state.i.data, reference.state.i.data)).toBeLessThanOrEqual(1e-5)
+        const stepped = await stepSequence(layer, xs, state)
+        expect(relativeError(stepped.outputs.data, reference.voltages.data)).toBeLessThanOrEqual(1e-5)
+        const x = layer.allocate(xs.shape)
+        x.data.set(xs.data)
+        const out = layer.allocate(reference.voltages.shape)
+        await layer.run(x, state, { output: out.data })
+        expectSameBits('zero-copy vs copied', out.data, ran.voltages.data)
+        // One of the two in wasm memory: x read in place, or the output written in place.
+        const xOnly = await layer.run(x, state)
+        expectSameBits('x in wasm memory', xOnly.voltages.data, ran.voltages.data)
+        out.data.fill(0)
+        await layer.run(xs, state, { output: out.data })
+        expectSameBits('output in wasm memory', out.data, ran.voltages.data)
+      } finally {
+        await layer.dispose()
+      }
+    })
+  }
 
   /** Blocks of floats[k] floats in engine memory (their byte addresses) for `use`, freed after. */
   function withBlocks(engine: Engine, floats: number[], use: (at: number[]) => void): void {
