@@ -12,11 +12,13 @@ export const wasmSimdDeclaration: BackendDeclaration = {
   /**
    * Measured here (2-core AMD EPYC, Node 20; benchmarks/src/bench-wasm.ts and a run()/step() of a
    * 4-neuron layer), on a shared machine whose load ran 3–20, so conservative: sequence = ff-1e5
-   * run() on the caller's arrays (7.6e8 at load 3.6), a tiny run() 1.4e-5 s (load 20), dense x·Wᵀ
-   * 4.8e9 flop/s (weighted-1024, load 16; spike input runs ~8× that, event-driven); step = step-1e3
+   * run() on the caller's arrays (7.6e8 at load 3.6), a tiny run() 1.4e-5 s (load 20); dense x·Wᵀ
+   * 4e10 flop/s: weighted-1024 on the caller's arrays ran 3.1e7 neuron-steps/s (6.4e10 flop/s, two
+   * threads, load 6) beside node-cpu's 1.2e7 in the same run (bench-norse.ts), one thread's sgemm
+   * 3.5e10 (scripts/bench-project.mjs); spike input runs ~5× that, event-driven. step = step-1e3
    * through layer.step, 3.05 µs at load 3.6, of which the kernel (2.9e9 neuron-steps/s) is 0.35 µs.
    */
-  costs: costs([1.4e-5, 7.6e8], [2.7e-6, 2.9e9], 4.8e9),
+  costs: costs([1.4e-5, 7.6e8], [2.7e-6, 2.9e9], 4e10),
   async probe(): Promise<Availability> {
     if (typeof WebAssembly !== 'object') return { ok: false, reason: 'this runtime has no WebAssembly' }
     if (!simdSupported()) return { ok: false, reason: 'this WebAssembly engine has no SIMD128' }
