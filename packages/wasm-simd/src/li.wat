@@ -319,6 +319,7 @@
     (local $m0 i32) (local $mb i32) (local $m i32) (local $kb i32) (local $nnz i32) (local $xr i32)
     (local $v f32) (local $nd i32) (local $last i32) (local $n i32) (local $q i32) (local $stripe i32)
     (local $ra i32) (local $rb i32) (local $rc i32) (local $rd i32) (local $on i32) (local $bits i32)
+    (local $ones i32)
     (local.set $xBytes (i32.shl (local.get $K) (i32.const 2)))
     (local.set $vals (i32.add (local.get $idx) (local.get $xBytes)))
     (local.set $dense (i32.add (local.get $vals) (local.get $xBytes)))
@@ -340,6 +341,7 @@
             ;; branches are per group and per active input, not per input (spikes would mispredict)
             (local.set $nnz (i32.const 0))
             (local.set $kb (i32.const 0))
+            (local.set $ones (i32.const 1))
             (block $grouped
               (loop $group
                 (br_if $grouped (i32.gt_u (i32.add (local.get $kb) (i32.const 64)) (local.get $xBytes)))
@@ -360,7 +362,9 @@
                     (local.set $q (i32.add (local.get $kb) (i32.shl (i32.ctz (local.get $bits)) (i32.const 2))))
                     (local.set $on (i32.shl (local.get $nnz) (i32.const 2)))
                     (i32.store (i32.add (local.get $idx) (local.get $on)) (i32.shl (local.get $q) (i32.const 5)))
-                    (f32.store (i32.add (local.get $vals) (local.get $on)) (f32.load (i32.add (local.get $xr) (local.get $q))))
+                    (local.set $v (f32.load (i32.add (local.get $xr) (local.get $q))))
+                    (f32.store (i32.add (local.get $vals) (local.get $on)) (local.get $v))
+                    (local.set $ones (i32.and (local.get $ones) (f32.eq (local.get $v) (f32.const 1))))
                     (local.set $nnz (i32.add (local.get $nnz) (i32.const 1)))
                     (local.set $bits (i32.and (local.get $bits) (i32.sub (local.get $bits) (i32.const 1))))
                     (br $set)))
@@ -373,11 +377,13 @@
                 (local.set $v (f32.load (i32.add (local.get $xr) (local.get $kb))))
                 (call $note (local.get $idx) (local.get $vals) (local.get $nnz) (local.get $kb) (local.get $v))
                 (local.set $nnz (i32.add (local.get $nnz) (f32.ne (local.get $v) (f32.const 0))))
+                (local.set $ones (i32.and (local.get $ones)
+                  (i32.or (f32.eq (local.get $v) (f32.const 0)) (f32.eq (local.get $v) (f32.const 1)))))
                 (local.set $kb (i32.add (local.get $kb) (i32.const 4)))
                 (br $gather)))
             (if (i32.le_u (local.get $nnz) (local.get $sparseLimit))
               (then
-                (call $row_sparse (local.get $idx) (local.get $vals) (local.get $nnz) (local.get $wt)
+                (call $row_sparse (local.get $idx) (local.get $vals) (local.get $nnz) (local.get $ones) (local.get $wt)
                   (local.get $panelBytes) (local.get $N)
                   (i32.add (local.get $out) (i32.mul (local.get $m) (local.get $rowBytes)))))
               (else
@@ -504,9 +510,10 @@
 
 ;; One row from its `nnz` active inputs (byte offsets into a panel at idx, values at vals), 16
   ;; outputs (half a panel) at a time in four registers: TurboFan issues a loop's loads before its
-  ;; arithmetic, so more accumulators than this would spill.
+  ;; arithmetic, so more accumulators than this would spill. Where every active input is 1 (spikes),
+  ;; the rows of wt are added without the multiply: 1·w is w, so the bits are the same.
   (func $row_sparse
-    (param $idx i32) (param $vals i32) (param $nnz i32) (param $wt i32) (param $panelBytes i32)
+    (param $idx i32) (param $vals i32) (param $nnz i32) (param $ones i32) (param $wt i32) (param $panelBytes i32)
     (param $N i32) (param $or i32)
     (local $n i32) (local $q i32) (local $end i32) (local $pw i32) (local $s v128)
     (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
@@ -519,17 +526,30 @@
         (local.set $c2 (v128.const f32x4 0 0 0 0))
         (local.set $c3 (v128.const f32x4 0 0 0 0))
         (local.set $q (i32.const 0))
-        (block $endq
-          (loop $qs
-            (br_if $endq (i32.ge_u (local.get $q) (local.get $end)))
-            (local.set $s (v128.load32_splat (i32.add (local.get $vals) (local.get $q))))
-            (local.set $pw (i32.add (local.get $wt) (i32.load (i32.add (local.get $idx) (local.get $q)))))
-            (local.set $c0 (f32x4.add (local.get $c0) (f32x4.mul (local.get $s) (v128.load offset=0 (local.get $pw)))))
-            (local.set $c1 (f32x4.add (local.get $c1) (f32x4.mul (local.get $s) (v128.load offset=16 (local.get $pw)))))
-            (local.set $c2 (f32x4.add (local.get $c2) (f32x4.mul (local.get $s) (v128.load offset=32 (local.get $pw)))))
-            (local.set $c3 (f32x4.add (local.get $c3) (f32x4.mul (local.get $s) (v128.load offset=48 (local.get $pw)))))
-            (local.set $q (i32.add (local.get $q) (i32.const 4)))
-            (br $qs)))
+        (if (local.get $ones)
+          (then
+            (block $endSpikes
+              (loop $spikes
+                (br_if $endSpikes (i32.ge_u (local.get $q) (local.get $end)))
+                (local.set $pw (i32.add (local.get $wt) (i32.load (i32.add (local.get $idx) (local.get $q)))))
+                (local.set $c0 (f32x4.add (local.get $c0) (v128.load offset=0 (local.get $pw))))
+                (local.set $c1 (f32x4.add (local.get $c1) (v128.load offset=16 (local.get $pw))))
+                (local.set $c2 (f32x4.add (local.get $c2) (v128.load offset=32 (local.get $pw))))
+                (local.set $c3 (f32x4.add (local.get $c3) (v128.load offset=48 (local.get $pw))))
+                (local.set $q (i32.add (local.get $q) (i32.const 4)))
+                (br $spikes))))
+          (else
+            (block $endq
+              (loop $qs
+                (br_if $endq (i32.ge_u (local.get $q) (local.get $end)))
+                (local.set $s (v128.load32_splat (i32.add (local.get $vals) (local.get $q))))
+                (local.set $pw (i32.add (local.get $wt) (i32.load (i32.add (local.get $idx) (local.get $q)))))
+                (local.set $c0 (f32x4.add (local.get $c0) (f32x4.mul (local.get $s) (v128.load offset=0 (local.get $pw)))))
+                (local.set $c1 (f32x4.add (local.get $c1) (f32x4.mul (local.get $s) (v128.load offset=16 (local.get $pw)))))
+                (local.set $c2 (f32x4.add (local.get $c2) (f32x4.mul (local.get $s) (v128.load offset=32 (local.get $pw)))))
+                (local.set $c3 (f32x4.add (local.get $c3) (f32x4.mul (local.get $s) (v128.load offset=48 (local.get $pw)))))
+                (local.set $q (i32.add (local.get $q) (i32.const 4)))
+                (br $qs)))))
         (call $store8 (local.get $or) (i32.sub (local.get $N) (local.get $n)) (local.get $c0) (local.get $c1))
         (call $store8 (i32.add (local.get $or) (i32.const 32)) (i32.sub (i32.sub (local.get $N) (local.get $n)) (i32.const 8))
           (local.get $c2) (local.get $c3))

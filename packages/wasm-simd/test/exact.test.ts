@@ -301,42 +301,51 @@ describe('weighted layers and spikes as events', () => {
     [5, 1, 1],
     [3, 17, 7],
   ]
-  for (const [rows, K, N] of projectShapes) {
-    it(`li.wat project ${rows}×${K}→${N}: event-driven and dense rows give the same bits, and x·Wᵀ`, async () => {
-      const engine = await getEngine()
-      const rand = mulberry32(rows * 1000 + K * 10 + N)
-      // Row m has density (m mod 4)/4: empty rows, sparse ones, rows past the limit, full ones.
-      const x = Float32Array.from({ length: rows * K }, (_, e) =>
-        rand() < (Math.floor(e / K) % 4) / 4 ? rand() * 2 - 1 : 0,
-      )
-      const w = Float32Array.from({ length: N * K }, () => rand() - 0.5)
-      const size = rows * N
-      withBlocks(engine, [rows * K, packedWeightFloats(K, N), indexInts(K), size, size, size], (at) => {
-        const [px, pw, pIdx, pSparse, pDense, pMixed] = at as [number, number, number, number, number, number]
-        const heap = engine.heap
-        heap.set(x, px / 4)
-        packWeights(w, N, K, heap, pw / 4)
-        const project = (into: number, limit: number) =>
-          engine.kernels.project(px, rows, K, pw, N, into, pIdx, limit)
-        project(pSparse, K) // every row event-driven
-        project(pDense, 0) // every non-empty row dense
-        project(pMixed, Math.floor(K / 3)) // each row its own way
-        const read = (p: number) => engine.heap.slice(p / 4, p / 4 + size)
-        const dense = read(pDense)
-        expectSameBits('sparse vs dense', read(pSparse), dense)
-        expectSameBits('per-row choice vs dense', read(pMixed), dense)
-        // And all are x·Wᵀ: against a double-precision sum.
-        const exact = new Float32Array(size)
-        for (let m = 0; m < rows; m++)
-          for (let n = 0; n < N; n++) {
-            let sum = 0
-            for (let k = 0; k < K; k++) sum += (x[m * K + k] as number) * (w[n * K + k] as number)
-            exact[m * N + n] = sum
-          }
-        expect(relativeError(dense, exact)).toBeLessThanOrEqual(1e-6)
+  // Spikes (every active input 1) take the event-driven path's add-only loop; reals its multiply.
+  for (const [rows, K, N] of projectShapes)
+    for (const spikes of [false, true]) {
+      it(`li.wat project ${rows}×${K}→${N}, ${spikes ? 'spikes' : 'real inputs'}: event-driven and dense rows give the same bits, and x·Wᵀ`, async () => {
+        const engine = await getEngine()
+        const rand = mulberry32(rows * 1000 + K * 10 + N)
+        // Row m has density (m mod 4)/4: empty rows, sparse ones, rows past the limit, full ones.
+        const x = Float32Array.from({ length: rows * K }, (_, e) =>
+          rand() < (Math.floor(e / K) % 4) / 4 ? (spikes ? 1 : rand() * 2 - 1) : 0,
+        )
+        const w = Float32Array.from({ length: N * K }, () => rand() - 0.5)
+        const size = rows * N
+        withBlocks(engine, [rows * K, packedWeightFloats(K, N), indexInts(K), size, size, size], (at) => {
+          const [px, pw, pIdx, pSparse, pDense, pMixed] = at as [
+            number,
+            number,
+            number,
+            number,
+            number,
+            number,
+          ]
+          const heap = engine.heap
+          heap.set(x, px / 4)
+          packWeights(w, N, K, heap, pw / 4)
+          const project = (into: number, limit: number) =>
+            engine.kernels.project(px, rows, K, pw, N, into, pIdx, limit)
+          project(pSparse, K) // every row event-driven
+          project(pDense, 0) // every non-empty row dense
+          project(pMixed, Math.floor(K / 3)) // each row its own way
+          const read = (p: number) => engine.heap.slice(p / 4, p / 4 + size)
+          const dense = read(pDense)
+          expectSameBits('sparse vs dense', read(pSparse), dense)
+          expectSameBits('per-row choice vs dense', read(pMixed), dense)
+          // And all are x·Wᵀ: against a double-precision sum.
+          const exact = new Float32Array(size)
+          for (let m = 0; m < rows; m++)
+            for (let n = 0; n < N; n++) {
+              let sum = 0
+              for (let k = 0; k < K; k++) sum += (x[m * K + k] as number) * (w[n * K + k] as number)
+              exact[m * N + n] = sum
+            }
+          expect(relativeError(dense, exact)).toBeLessThanOrEqual(1e-6)
+        })
       })
-    })
-  }
+    }
 
   it('li.wat project writes nothing past the rows of N outputs', async () => {
     const engine = await getEngine()
