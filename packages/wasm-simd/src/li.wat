@@ -550,9 +550,16 @@
                 (local.set $c3 (f32x4.add (local.get $c3) (f32x4.mul (local.get $s) (v128.load offset=48 (local.get $pw)))))
                 (local.set $q (i32.add (local.get $q) (i32.const 4)))
                 (br $qs)))))
-        (call $store8 (local.get $or) (i32.sub (local.get $N) (local.get $n)) (local.get $c0) (local.get $c1))
-        (call $store8 (i32.add (local.get $or) (i32.const 32)) (i32.sub (i32.sub (local.get $N) (local.get $n)) (i32.const 8))
-          (local.get $c2) (local.get $c3))
+        (if (i32.ge_u (i32.sub (local.get $N) (local.get $n)) (i32.const 16))
+          (then
+            (v128.store offset=0 (local.get $or) (local.get $c0))
+            (v128.store offset=16 (local.get $or) (local.get $c1))
+            (v128.store offset=32 (local.get $or) (local.get $c2))
+            (v128.store offset=48 (local.get $or) (local.get $c3)))
+          (else
+            (call $store8 (local.get $or) (i32.sub (local.get $N) (local.get $n)) (local.get $c0) (local.get $c1))
+            (call $store8 (i32.add (local.get $or) (i32.const 32)) (i32.sub (i32.sub (local.get $N) (local.get $n)) (i32.const 8))
+              (local.get $c2) (local.get $c3))))
         (local.set $or (i32.add (local.get $or) (i32.const 64)))
         (local.set $n (i32.add (local.get $n) (i32.const 16)))
         ;; the second half is 64 bytes into the panel's rows, the next panel's first half K·128 on
