@@ -46,8 +46,12 @@ interface Placement {
 const TILE_FLOATS = 1 << 16
 /** Time steps per tile at least (the kernel walks 8 with its state in registers). */
 const TILE_STEPS = 16
-/** Floats of x or of currents per slice of a weighted run (1 MiB: both halves stay in L2). */
-const SLICE_FLOATS = 1 << 18
+/**
+ * Floats of x or of currents per slice of a weighted run (4 MiB each, within L3). Each slice costs
+ * two hand-offs to the helper thread; at weighted-256, 1 MiB slices (16 steps) ran 21 ms, 4 MiB
+ * (64 steps) 18 ms, 16 MiB 17.5 ms, and a whole run's currents (32 MiB, one slice) went to memory.
+ */
+const SLICE_FLOATS = 1 << 20
 /**
  * A weighted row whose active inputs are at most this fraction goes the event-driven way. Measured
  * (packages/wasm-simd/scripts/bench-project.mjs): the two paths take the same time at 0.45 of the

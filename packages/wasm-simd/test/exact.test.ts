@@ -229,11 +229,11 @@ describe('weighted layers and spikes as events', () => {
     })
   }
 
-  // Batch dims; the second shape is wider than a slice of a run (SLICE_FLOATS), so run() takes
+  // Batch dims; the second run is longer than a slice (SLICE_FLOATS: 14 of its steps), so it takes
   // several slices, each split between the threads.
   const batchShapes: [number, number[], number, number][] = [
     [30, [2, 3], 100, 70],
-    [40, [4, 4], 600, 600],
+    [40, [32, 32], 64, 72],
   ]
   for (const [steps, batch, inputs, neurons] of batchShapes) {
     const rows = batch.reduce((a, b) => a * b, 1)
