@@ -125,8 +125,14 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
   }
 
   protected override extraElements(steps: number, batch: Shape): number[] {
-    // Wasm memory beyond the output (which the base class counts): two tiles and the state.
+    // Wasm memory beyond the output (which the base class counts): two tiles (a weighted layer: a
+    // slice of x and of currents, #weighted) and the state.
     const width = sizeOf(batch) * this.spec.neurons
+    if (this.spec.weights && steps > 0) {
+      const rows = sizeOf(batch)
+      const slice = Math.min(steps, weightedSlice(rows, this.spec.inputs, this.spec.neurons))
+      return [slice * rows * this.spec.inputs, slice * width, 2 * width]
+    }
     return [steps > 0 ? 2 * TILE_FLOATS : 0, 2 * width]
   }
 
@@ -553,7 +559,7 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     // update reads them: x (read where it lies if the caller allocated it in wasm memory, else
     // copied in), currents into the output (if it lies in wasm memory, else into scratch), the
     // update in place, then v out to the caller's array.
-    const slice = Math.max(1, Math.floor(SLICE_FLOATS / (rows * Math.max(K, this.spec.neurons))))
+    const slice = weightedSlice(rows, K, this.spec.neurons)
     const xInPlace = engine.owns(x)
     const outInPlace = engine.owns(out)
     const xBytes = xInPlace ? 0 : slice * rows * K * F
@@ -576,6 +582,11 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
       if (xBytes) engine.free(xs, xBytes)
     }
   }
+}
+
+/** Time steps per slice of a weighted run of `rows` rows, K inputs, N neurons. */
+function weightedSlice(rows: number, K: number, N: number): number {
+  return Math.max(1, Math.floor(SLICE_FLOATS / (rows * Math.max(K, N))))
 }
 
 /** Outputs per panel of packed weights (li.wat's project). */
