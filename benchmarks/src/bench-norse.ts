@@ -3,7 +3,7 @@
  * li_feed_forward_step / li_step loop (Debian's torch 1.13 on OpenBLAS, 2 threads; norse/setup.sh
  * makes the venv), then wasm-simd on the same shapes, with the caller's arrays and zero-copy. The
  * weighted workloads also time node-cpu (onnxruntime's MatMul for x·Wᵀ) on the caller's arrays and
- * name the backend `auto` picks for them, so the line shows whether it picks the fastest.
+ * name the backend `auto` picks, so the line shows whether it picks the fastest.
  *   bash benchmarks/norse/setup.sh && pnpm bench:norse [workload ...]
  * Not part of the test command: it takes minutes.
  */
@@ -22,19 +22,6 @@ const python = process.env.LEAKY_NORSE_PYTHON ?? join(root, '.venv-norse', 'bin'
 const script = join(root, 'benchmarks', 'norse', 'norse_timings.py')
 const format = (x: number) => x.toExponential(2)
 const NAMES = ['ff-1e3', 'ff-1e5', 'ff-1e6', 'weighted-256', 'weighted-1024', 'step-1e3']
-
-/** Neuron-steps per second of node-cpu on `w` with the caller's arrays. */
-async function nodeCpu(w: Workload): Promise<number> {
-  const { spec, input } = makeWorkload(w)
-  const layer = await nodeCpuBackend.createLayer(spec)
-  try {
-    const output = new Float32Array(neuronSteps(w))
-    const t = await measure(() => layer.run(input, undefined, { output }), { warmup: 1, repetitions: 3 })
-    return neuronSteps(w) / t.median
-  } finally {
-    await layer.dispose()
-  }
-}
 
 /** The backend `auto` picks for `w` (registered by the imports above: node-*, wasm-simd, js). */
 async function autoPick(w: Workload): Promise<string> {
@@ -56,9 +43,31 @@ function norse(name: string): Record<string, number | string>[] {
     .map((line) => JSON.parse(line))
 }
 
-async function leaky(w: Workload): Promise<{ caller: number; zeroCopy?: number }> {
+/** Seconds of each run, interleaved round by round (so the machine's load falls on all alike); medians. */
+async function interleaved(runs: Record<string, () => Promise<unknown>>, rounds: number) {
+  const seconds: Record<string, number[]> = {}
+  for (const [name, run] of Object.entries(runs)) {
+    await run() // warm-up
+    seconds[name] = []
+  }
+  for (let r = 0; r < rounds; r++)
+    for (const [name, run] of Object.entries(runs)) {
+      const t0 = performance.now()
+      await run()
+      seconds[name]?.push((performance.now() - t0) / 1e3)
+    }
+  const median = (v: number[]) => [...v].sort((p, q) => p - q)[v.length >> 1] as number
+  return Object.fromEntries(Object.entries(seconds).map(([name, v]) => [name, median(v)]))
+}
+
+/**
+ * wasm-simd with the caller's arrays and zero-copy (medians of runs taken in turn), and on a
+ * weighted workload node-cpu with the caller's arrays, as neuron-steps/s; or seconds per step.
+ */
+async function leaky(w: Workload): Promise<{ caller: number; zeroCopy?: number; nodeCpu?: number }> {
   const { spec, input } = makeWorkload(w)
   const layer = (await wasmSimdBackend.createLayer(spec)) as Layer & { allocate(s: number[]): Tensor }
+  const cpu = w.weighted && w.mode !== 'step' ? await nodeCpuBackend.createLayer(spec) : undefined
   try {
     if (w.mode === 'step') {
       let state: StateHandle | undefined
@@ -72,19 +81,26 @@ async function leaky(w: Workload): Promise<{ caller: number; zeroCopy?: number }
       )
       return { caller: t.median }
     }
-    const repetitions = neuronSteps(w) > 5e7 ? 3 : 5
     const output = new Float32Array(neuronSteps(w))
-    const caller = await measure(() => layer.run(input, undefined, { output }), { warmup: 1, repetitions })
     const x = layer.allocate([...input.shape])
     x.data.set(input.data)
     const out = layer.allocate([w.steps, w.batch, w.neurons])
-    const zero = await measure(() => layer.run(x, undefined, { output: out.data }), {
-      warmup: 1,
-      repetitions,
-    })
-    return { caller: neuronSteps(w) / caller.median, zeroCopy: neuronSteps(w) / zero.median }
+    const rounds = neuronSteps(w) > 5e7 ? 3 : 5
+    const t = await interleaved(
+      {
+        caller: () => layer.run(input, undefined, { output }),
+        zeroCopy: () => layer.run(x, undefined, { output: out.data }),
+      },
+      rounds,
+    )
+    // node-cpu after, not in turn: onnxruntime's threads spin for a while after a run, which slowed
+    // the wasm-simd run that followed it by up to 2×.
+    const c = cpu ? await interleaved({ nodeCpu: () => cpu.run(input, undefined, { output }) }, rounds) : {}
+    const rate = (s: number | undefined) => (s === undefined ? undefined : neuronSteps(w) / s)
+    return { caller: rate(t.caller) as number, zeroCopy: rate(t.zeroCopy), nodeCpu: rate(c.nodeCpu) }
   } finally {
     await layer.dispose()
+    await cpu?.dispose()
   }
 }
 
@@ -107,11 +123,10 @@ for (const name of names) {
     continue
   }
   const n = figure.neuron_steps_per_s as number
-  let others = ''
-  if (w.weighted) {
-    const cpu = await nodeCpu(w)
-    others = `; node-cpu ${format(cpu)} caller arrays → ${(cpu / n).toFixed(2)}×; auto picks ${await autoPick(w)}`
-  }
+  const others =
+    ours.nodeCpu === undefined
+      ? ''
+      : `; node-cpu ${format(ours.nodeCpu)} caller arrays → ${(ours.nodeCpu / n).toFixed(2)}×; auto picks ${await autoPick(w)}`
   console.log(
     `${name.padEnd(13)} Norse ${format(n)} neuron-steps/s (torch ${machine.torch}, ${machine.threads} threads, matmul ${(machine.matmul_1024_gflops as number).toFixed(0)} GFLOP/s) | ` +
       `wasm-simd ${format(ours.caller)} caller arrays → ${(ours.caller / n).toFixed(2)}× Norse; ` +
