@@ -64,9 +64,9 @@ const SPARE_RESIDENTS = 16
 interface Placement {
   /** Per-neuron a, b, vLeak (3·N floats), or 0 for scalar parameters. */
   readonly coefficients: number
-  /** Wᵀ as [inputs, neurons], or 0 for a feed-forward layer. */
+  /** W packed for li.wat's project (packWeights), or 0 for a feed-forward layer. */
   readonly weights: number
-  /** 2·(K + 32) int32 of scratch: a row's active inputs and a block's dense rows, for each thread. */
+  /** 2·K + 32 int32 of scratch for each thread (li.wat's project `idx`). */
   readonly indices: number
   /** A step's input and currents, kept between steps (a step is synchronous, so one per layer does). */
   readonly step: { address: number; floats: number }[]
@@ -80,8 +80,18 @@ interface Placement {
  */
 const TILE = { floats: 1 << 16, steps: 16 }
 const PIPELINED_TILE = { floats: 1 << 19, steps: 4 }
-/** A weighted row whose active inputs are at most this fraction goes the event-driven way. */
-const SPARSE_FRACTION = 1 / 3
+/**
+ * Floats of x or of currents per slice of a weighted run (4 MiB each, within L3). Each slice costs
+ * two hand-offs to the helper thread; at weighted-256, 1 MiB slices (16 steps) ran 21 ms, 4 MiB
+ * (64 steps) 18 ms, 16 MiB 17.5 ms, and a whole run's currents (32 MiB, one slice) went to memory.
+ */
+const SLICE_FLOATS = 1 << 20
+/**
+ * A weighted row whose active inputs are at most this fraction goes the event-driven way. Measured
+ * (packages/wasm-simd/scripts/bench-project.mjs): the two paths take the same time at 0.45 of the
+ * inputs active for 1024→1024, above 0.6 for 256→256.
+ */
+const SPARSE_FRACTION = 0.4
 /** Neuron-steps (or multiply-adds) below which a second thread costs more than it gives. */
 const PARALLEL_MIN = 1 << 18
 /**
@@ -159,10 +169,16 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
   }
 
   protected override extraElements(steps: number, batch: Shape): number[] {
-    // Wasm memory beyond the output (which the base class counts): the tiles and the state.
+    // Wasm memory beyond the output (which the base class counts): the tiles (a weighted layer: a
+    // slice of x and of currents, #weighted) and the state.
     const width = sizeOf(batch) * this.spec.neurons
+    if (this.spec.weights && steps > 0) {
+      const rows = sizeOf(batch)
+      const slice = Math.min(steps, weightedSlice(rows, this.spec.inputs, this.spec.neurons))
+      return [slice * rows * this.spec.inputs, slice * width, 2 * width]
+    }
     // A page stages a large feed-forward x whole (see #feedForward).
-    const staged = !this.spec.weights && this.#shared?.helper?.blocks === false ? steps * width : 0
+    const staged = this.#shared?.helper?.blocks === false ? steps * width : 0
     return [steps > 0 ? 3 * PIPELINED_TILE.floats : 0, 2 * width, staged]
   }
 
@@ -307,8 +323,8 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
       for (const block of place.step) engine.free(block.address, block.floats * F)
       if (place.coefficients) engine.free(place.coefficients, 3 * N * F)
       if (place.weights) {
-        engine.free(place.weights, this.spec.inputs * N * F)
-        engine.free(place.indices, 2 * (this.spec.inputs + 32) * F)
+        engine.free(place.weights, packedWeightFloats(this.spec.inputs, N) * F)
+        engine.free(place.indices, 2 * indexInts(this.spec.inputs) * F)
       }
     }
     this.#placements.clear()
@@ -323,19 +339,15 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     const N = spec.neurons
     const K = spec.inputs
     const coefficients = scalar ? 0 : engine.alloc(3 * N * F)
-    const weights = spec.weights ? engine.alloc(K * N * F) : 0
-    const indices = spec.weights ? engine.alloc(2 * (K + 32) * F) : 0
+    const weights = spec.weights ? engine.alloc(packedWeightFloats(K, N) * F) : 0
+    const indices = spec.weights ? engine.alloc(2 * indexInts(K) * F) : 0
     const heap = engine.heap
     if (coefficients) {
       heap.set(a, coefficients / F)
       heap.set(b, coefficients / F + N)
       heap.set(vLeak, coefficients / F + 2 * N)
     }
-    if (spec.weights) {
-      const w = spec.weights.data
-      const base = weights / F
-      for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) heap[base + k * N + n] = w[n * K + k] as number
-    }
+    if (spec.weights) packWeights(spec.weights.data, N, K, heap, weights / F)
     const place = { coefficients, weights, indices, step: [] }
     this.#placements.set(engine, place)
     return place
@@ -705,7 +717,7 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
         place.weights,
         N,
         into + m0 * N * F,
-        place.indices + (K + 32) * F,
+        place.indices + indexInts(K) * F,
         limit,
       ])
       engine.kernels.project(x, m0, K, place.weights, N, into, place.indices, limit)
@@ -731,44 +743,73 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     width: number,
   ) {
     const K = this.spec.inputs
-    if (engine.owns(x) && engine.owns(out)) {
-      // Zero-copy: currents straight into the output, then the update in place.
-      await this.#projectParallel(engine, place, x.byteOffset, steps * rows, out.byteOffset)
-      await this.#kernelParallel(
-        engine,
-        place,
-        out.byteOffset,
-        out.byteOffset,
-        width,
-        state,
-        width,
-        rows,
-        steps,
-      )
-      return
-    }
-    // Slices of whole time steps: x in, currents, the update in place, v out (~1 MiB of scratch).
-    const slice = Math.max(1, Math.floor(2 ** 18 / (rows * Math.max(K, this.spec.neurons))))
-    const xBytes = slice * rows * K * F
-    const cBytes = slice * width * F
-    const xs = engine.alloc(xBytes)
-    const cs = engine.alloc(cBytes)
+    // Slices of whole time steps, so that the currents x·Wᵀ writes are still in cache when the
+    // update reads them: x (read where it lies if the caller allocated it in wasm memory, else
+    // copied in), currents into the output (if it lies in wasm memory, else into scratch), the
+    // update in place, then v out to the caller's array.
+    const slice = weightedSlice(rows, K, this.spec.neurons)
+    const xInPlace = engine.owns(x)
+    const outInPlace = engine.owns(out)
+    const xBytes = xInPlace ? 0 : slice * rows * K * F
+    const cBytes = outInPlace ? 0 : slice * width * F
+    const xs = xBytes ? engine.alloc(xBytes) : 0
+    const cs = cBytes ? engine.alloc(cBytes) : 0
     try {
       for (let t0 = 0; t0 < steps; t0 += slice) {
         const tn = Math.min(slice, steps - t0)
-        engine.heap.set(x.subarray(t0 * rows * K, (t0 + tn) * rows * K), xs / F)
+        const xAt = xInPlace ? x.byteOffset + t0 * rows * K * F : xs
+        if (!xInPlace) engine.heap.set(x.subarray(t0 * rows * K, (t0 + tn) * rows * K), xs / F)
+        const cAt = outInPlace ? out.byteOffset + t0 * width * F : cs
         // These await only where the helper's wait is a promise (then x is a copy): elsewhere the
         // whole loop runs before the call first yields.
-        const projected = this.#projectParallel(engine, place, xs, tn * rows, cs)
+        const projected = this.#projectParallel(engine, place, xAt, tn * rows, cAt)
         if (projected) await projected
-        const updated = this.#kernelParallel(engine, place, cs, cs, width, state, width, rows, tn)
+        const updated = this.#kernelParallel(engine, place, cAt, cAt, width, state, width, rows, tn)
         if (updated) await updated
         // After an await the memory may have grown (another layer's call): a fresh view.
-        out.set(engine.heap.subarray(cs / F, cs / F + tn * width), t0 * width)
+        if (!outInPlace) out.set(engine.heap.subarray(cs / F, cs / F + tn * width), t0 * width)
       }
     } finally {
-      engine.free(cs, cBytes)
-      engine.free(xs, xBytes)
+      if (cBytes) engine.free(cs, cBytes)
+      if (xBytes) engine.free(xs, xBytes)
     }
+  }
+}
+
+/** Time steps per slice of a weighted run of `rows` rows, K inputs, N neurons. */
+function weightedSlice(rows: number, K: number, N: number): number {
+  return Math.max(1, Math.floor(SLICE_FLOATS / (rows * Math.max(K, N))))
+}
+
+/** Outputs per panel of packed weights (li.wat's project). */
+const PANEL = 32
+
+/** Floats of W packed by packWeights. */
+export function packedWeightFloats(inputs: number, neurons: number): number {
+  return Math.ceil(neurons / PANEL) * inputs * PANEL
+}
+
+/** The int32 of scratch li.wat's project needs per thread (`idx`). */
+export function indexInts(inputs: number): number {
+  return 2 * inputs + 32
+}
+
+/**
+ * W ([neurons, inputs]) into `heap` from float `at`, as li.wat's project reads it: Wᵀ in panels of
+ * 32 outputs, panel p = [inputs, 32] (row k: W[32p .. 32p + 31, k]), zero past the last neuron.
+ *
+ * @internal exported for tests and benchmarks.
+ */
+export function packWeights(
+  w: Float32Array,
+  neurons: number,
+  inputs: number,
+  heap: Float32Array,
+  at: number,
+) {
+  heap.fill(0, at, at + packedWeightFloats(inputs, neurons))
+  for (let n = 0; n < neurons; n++) {
+    const base = at + Math.floor(n / PANEL) * inputs * PANEL + (n % PANEL)
+    for (let k = 0; k < inputs; k++) heap[base + k * PANEL] = w[n * inputs + k] as number
   }
 }

@@ -15,7 +15,7 @@ import { caseSpec, runCase, stepCase, stepSequence } from '@leaky/core/conforman
 import { loadGoldenFiles } from '@leaky/core/conformance/node'
 import { describe, expect, it } from 'vitest'
 import { type Engine, getEngine, getSharedEngine, wasmSimdBackend } from '../src/index.js'
-import type { WasmSimdLayer } from '../src/layer.js'
+import { indexInts, packedWeightFloats, packWeights, type WasmSimdLayer } from '../src/layer.js'
 
 const golden = loadGoldenFiles()
 
@@ -309,44 +309,142 @@ describe('weighted layers and spikes as events', () => {
     })
   }
 
-  it('the event-driven path gives the same bits as the dense one (li.wat project)', async () => {
-    const engine = await getEngine()
-    const rand = mulberry32(11)
-    const [rows, K, N] = [9, 70, 45]
-    const x = Float32Array.from({ length: rows * K }, () => (rand() < 0.15 ? rand() * 2 - 1 : 0))
-    const wt = Float32Array.from({ length: K * N }, () => rand() - 0.5)
-    const bytes = (n: number) => n * 4
-    const [px, pw, pIdx, pSparse, pDense] = [rows * K, K * N, K, rows * N, rows * N].map((n) =>
-      engine.alloc(bytes(n)),
-    ) as [number, number, number, number, number]
+  // Batch dims; the second run is longer than a slice (SLICE_FLOATS: 14 of its steps), so it takes
+  // several slices, each split between the threads.
+  const batchShapes: [number, number[], number, number][] = [
+    [30, [2, 3], 100, 70],
+    [40, [32, 32], 64, 72],
+  ]
+  for (const [steps, batch, inputs, neurons] of batchShapes) {
+    const rows = batch.reduce((a, b) => a * b, 1)
+    it(`T=${steps} batch [${batch}] ${inputs}→${neurons}, each row its own density: within 1e-5 of js, run, step, zero-copy`, async () => {
+      const rand = mulberry32(21)
+      const vec = random(22)
+      const spec: LayerSpec = {
+        neurons,
+        weights: { data: vec(neurons * inputs, -0.5, 0.5), shape: [neurons, inputs] },
+      }
+      // Row r of every step has density r/5 (0 to 1), so each x·Wᵀ call switches path row by row.
+      const xs: Tensor = {
+        data: Float32Array.from({ length: steps * rows * inputs }, (_, e) =>
+          rand() < (Math.floor(e / inputs) % 6) / 5 ? rand() * 2 - 1 : 0,
+        ),
+        shape: [steps, ...batch, inputs],
+      }
+      const state: LIState = {
+        v: { data: vec(rows * neurons, -1, 1), shape: [...batch, neurons] },
+        i: { data: vec(rows * neurons, -1, 1), shape: [...batch, neurons] },
+      }
+      const reference = simulate(resolveSpec(spec), xs, state)
+      const layer = await create(spec)
+      try {
+        const ran = await layer.run(xs, state)
+        expect(relativeError(ran.voltages.data, reference.voltages.data)).toBeLessThanOrEqual(1e-5)
+        expect(relativeError(ran.state.i.data, reference.state.i.data)).toBeLessThanOrEqual(1e-5)
+        const stepped = await stepSequence(layer, xs, state)
+        expect(relativeError(stepped.outputs.data, reference.voltages.data)).toBeLessThanOrEqual(1e-5)
+        const x = layer.allocate(xs.shape)
+        x.data.set(xs.data)
+        const out = layer.allocate(reference.voltages.shape)
+        await layer.run(x, state, { output: out.data })
+        expectSameBits('zero-copy vs copied', out.data, ran.voltages.data)
+        // One of the two in wasm memory: x read in place, or the output written in place.
+        const xOnly = await layer.run(x, state)
+        expectSameBits('x in wasm memory', xOnly.voltages.data, ran.voltages.data)
+        out.data.fill(0)
+        await layer.run(xs, state, { output: out.data })
+        expectSameBits('output in wasm memory', out.data, ran.voltages.data)
+      } finally {
+        await layer.dispose()
+      }
+    })
+  }
+
+  /** Blocks of floats[k] floats in engine memory (their byte addresses) for `use`, freed after. */
+  function withBlocks(engine: Engine, floats: number[], use: (at: number[]) => void): void {
+    const at = floats.map((n) => engine.alloc(n * 4))
     try {
-      engine.heap.set(x, px / 4)
-      engine.heap.set(wt, pw / 4)
-      engine.kernels.project(px, rows, K, pw, N, pSparse, pIdx, K) // every row event-driven
-      engine.kernels.project(px, rows, K, pw, N, pDense, pIdx, 0) // every non-empty row dense
-      const heap = engine.heap
-      const sparse = heap.slice(pSparse / 4, pSparse / 4 + rows * N)
-      const dense = heap.slice(pDense / 4, pDense / 4 + rows * N)
-      expectSameBits('sparse vs dense', sparse, dense)
-      // And both are x·Wᵀ: against a double-precision sum.
-      const exact = new Float32Array(rows * N)
-      for (let m = 0; m < rows; m++)
-        for (let n = 0; n < N; n++) {
-          let sum = 0
-          for (let k = 0; k < K; k++) sum += (x[m * K + k] as number) * (wt[k * N + n] as number)
-          exact[m * N + n] = sum
-        }
-      expect(relativeError(dense, exact)).toBeLessThanOrEqual(1e-6)
+      use(at)
     } finally {
-      for (const [p, n] of [
-        [px, rows * K],
-        [pw, K * N],
-        [pIdx, K],
-        [pSparse, rows * N],
-        [pDense, rows * N],
-      ] as const)
-        engine.free(p, bytes(n))
+      for (const [k, n] of floats.entries()) engine.free(at[k] as number, n * 4)
     }
+  }
+
+  // li.wat's project straight: rows past a block of 32, K off the 16-input groups, N off the
+  // 8-output stripes and 32-output panels (and exact multiples), rows whose density puts them on
+  // either side of the sparse limit in one call.
+  const projectShapes: [number, number, number][] = [
+    [9, 70, 45],
+    [70, 33, 100],
+    [37, 16, 32],
+    [33, 64, 8],
+    [5, 1, 1],
+    [3, 17, 7],
+  ]
+  // Spikes (every active input 1) take the event-driven path's add-only loop; reals its multiply.
+  for (const [rows, K, N] of projectShapes)
+    for (const spikes of [false, true]) {
+      it(`li.wat project ${rows}×${K}→${N}, ${spikes ? 'spikes' : 'real inputs'}: event-driven and dense rows give the same bits, and x·Wᵀ`, async () => {
+        const engine = await getEngine()
+        const rand = mulberry32(rows * 1000 + K * 10 + N)
+        // Row m has density (m mod 4)/4: empty rows, sparse ones, rows past the limit, full ones.
+        const x = Float32Array.from({ length: rows * K }, (_, e) =>
+          rand() < (Math.floor(e / K) % 4) / 4 ? (spikes ? 1 : rand() * 2 - 1) : 0,
+        )
+        const w = Float32Array.from({ length: N * K }, () => rand() - 0.5)
+        const size = rows * N
+        withBlocks(engine, [rows * K, packedWeightFloats(K, N), indexInts(K), size, size, size], (at) => {
+          const [px, pw, pIdx, pSparse, pDense, pMixed] = at as [
+            number,
+            number,
+            number,
+            number,
+            number,
+            number,
+          ]
+          const heap = engine.heap
+          heap.set(x, px / 4)
+          packWeights(w, N, K, heap, pw / 4)
+          const project = (into: number, limit: number) =>
+            engine.kernels.project(px, rows, K, pw, N, into, pIdx, limit)
+          project(pSparse, K) // every row event-driven
+          project(pDense, 0) // every non-empty row dense
+          project(pMixed, Math.floor(K / 3)) // each row its own way
+          const read = (p: number) => engine.heap.slice(p / 4, p / 4 + size)
+          const dense = read(pDense)
+          expectSameBits('sparse vs dense', read(pSparse), dense)
+          expectSameBits('per-row choice vs dense', read(pMixed), dense)
+          // And all are x·Wᵀ: against a double-precision sum.
+          const exact = new Float32Array(size)
+          for (let m = 0; m < rows; m++)
+            for (let n = 0; n < N; n++) {
+              let sum = 0
+              for (let k = 0; k < K; k++) sum += (x[m * K + k] as number) * (w[n * K + k] as number)
+              exact[m * N + n] = sum
+            }
+          expect(relativeError(dense, exact)).toBeLessThanOrEqual(1e-6)
+        })
+      })
+    }
+
+  it('li.wat project writes nothing past the rows of N outputs', async () => {
+    const engine = await getEngine()
+    const [rows, K, N] = [6, 20, 37]
+    const rand = mulberry32(5)
+    const x = Float32Array.from({ length: rows * K }, () => (rand() < 0.5 ? 1 : 0))
+    const w = Float32Array.from({ length: N * K }, () => rand() - 0.5)
+    withBlocks(engine, [rows * K, packedWeightFloats(K, N), indexInts(K), rows * N + 64], (at) => {
+      const [px, pw, pIdx, pOut] = at as [number, number, number, number]
+      const heap = engine.heap
+      heap.set(x, px / 4)
+      packWeights(w, N, K, heap, pw / 4)
+      for (const limit of [0, K]) {
+        heap.fill(7, pOut / 4, pOut / 4 + rows * N + 64)
+        engine.kernels.project(px, rows, K, pw, N, pOut, pIdx, limit)
+        const after = engine.heap.subarray(pOut / 4 + rows * N, pOut / 4 + rows * N + 64)
+        expect(after.every((v) => v === 7)).toBe(true)
+      }
+    })
   })
 })
 
