@@ -92,6 +92,12 @@ const SLICE_FLOATS = 1 << 20
  * inputs active for 1024→1024, above 0.6 for 256→256.
  */
 const SPARSE_FRACTION = 0.4
+/**
+ * Pieces a parallel call is cut into, claimed one by one by this thread and the helper: enough that
+ * a thread held up (descheduled, or slower) leaves its share to the other, few enough that claiming
+ * costs nothing (an atomic add each).
+ */
+const SPLIT_PIECES = 16
 /** Neuron-steps (or multiply-adds) below which a second thread costs more than it gives. */
 const PARALLEL_MIN = 1 << 18
 /**
@@ -638,58 +644,26 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
       return
     }
     const k = engine.kernels
+    const N = this.spec.neurons
+    const c = place.coefficients
+    // Pieces of neurons (multiples of 16, the kernel's chunk) or of rows, claimed by both threads.
+    const byNeurons = (units: number) => Math.ceil(units / SPLIT_PIECES / 16) * 16
+    const byRows = (units: number) => Math.ceil(units / SPLIT_PIECES)
     return engine.withHelper((helper) => {
-      const N = this.spec.neurons
-      const c = place.coefficients
       if (!c) {
-        const n0 = Math.floor(count / 32) * 16
-        const o = n0 * F
-        helper.post(
-          OP.li_scalar,
-          [x + o, out + o, stride, v + o, i + o, v + o, i + o, count - n0, steps],
-          [this.#a, this.#b, this.#vl],
-        )
-        k.li_scalar(x, out, stride, v, i, v, i, n0, steps, this.#a, this.#b, this.#vl)
-      } else if (rows >= 2) {
-        const r0 = rows >> 1
-        const o = r0 * N * F
-        const args = [
-          x + o,
-          out + o,
-          stride,
-          v + o,
-          i + o,
-          v + o,
-          i + o,
-          N,
-          rows - r0,
-          steps,
-          c,
-          c + N * F,
-          c + 2 * N * F,
-        ]
-        helper.post(OP.li_vector, args)
-        k.li_vector(x, out, stride, v, i, v, i, N, r0, steps, c, c + N * F, c + 2 * N * F)
-      } else {
-        const n0 = Math.floor(count / 32) * 16
-        const o = n0 * F
-        const p = [c + o, c + N * F + o, c + 2 * N * F + o]
-        helper.post(OP.li_vector, [
-          x + o,
-          out + o,
-          stride,
-          v + o,
-          i + o,
-          v + o,
-          i + o,
-          count - n0,
-          1,
-          steps,
-          ...p,
-        ])
-        k.li_vector(x, out, stride, v, i, v, i, n0, 1, steps, c, c + N * F, c + 2 * N * F)
+        const per = byNeurons(count)
+        const ints = [Math.ceil(count / per), per, count, x, out, stride, v, i, v, i, steps]
+        return helper.split(OP.split_scalar, ints, [this.#a, this.#b, this.#vl], k)
       }
-      return helper.wait()
+      const params = [c, c + N * F, c + 2 * N * F]
+      if (rows >= 2) {
+        const per = byRows(rows)
+        const ints = [Math.ceil(rows / per), per, rows, x, out, stride, v, i, v, i, N, steps, ...params]
+        return helper.split(OP.split_rows, ints, [], k)
+      }
+      const per = byNeurons(count)
+      const ints = [Math.ceil(count / per), per, count, x, out, stride, v, i, v, i, steps, ...params]
+      return helper.split(OP.split_neurons, ints, [], k)
     })
   }
 
@@ -708,21 +682,22 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
       return
     }
     const limit = Math.floor(K * SPARSE_FRACTION)
-    return engine.withHelper((helper) => {
-      const m0 = rows >> 1
-      helper.post(OP.project, [
-        x + m0 * K * F,
-        rows - m0,
-        K,
-        place.weights,
-        N,
-        into + m0 * N * F,
-        place.indices + indexInts(K) * F,
-        limit,
-      ])
-      engine.kernels.project(x, m0, K, place.weights, N, into, place.indices, limit)
-      return helper.wait()
-    })
+    const per = Math.ceil(rows / SPLIT_PIECES)
+    const worker = place.indices + indexInts(K) * F
+    const ints = [
+      Math.ceil(rows / per),
+      per,
+      rows,
+      x,
+      K,
+      place.weights,
+      N,
+      into,
+      place.indices,
+      worker,
+      limit,
+    ]
+    return engine.withHelper((helper) => helper.split(OP.split_project, ints, [], engine.kernels))
   }
 
   /** x·Wᵀ for `rows` rows of x at `x` into `into` (the event-driven path for sparse rows). */

@@ -1,30 +1,145 @@
 /**
  * A second thread over the shared engine's memory: a worker (Node worker_threads, or a Web Worker in
  * a cross-origin-isolated page) instantiates the same module over the same memory and waits on a
- * control block in it. A parallel call gives the worker one half of the neurons (or rows) and runs
- * the other half here, then waits for the worker: no messages, no copies.
+ * control block in it: no messages, no copies. A job is one kernel call (a pipelined tile), or a
+ * split call: its neurons or rows cut into pieces that this thread and the worker claim one by one
+ * from a counter, so a thread that is descheduled (a busy machine) or slower leaves its share to the
+ * other instead of holding the whole call up.
  */
 
-/** Control block: [0] state (0 idle, 1 job posted, 2 done), [1] op, [2..] arguments. */
+/** Control block: [0] state (0 idle, 1 job posted, 2 done), [1] op, [2..] arguments, [28] the claim counter. */
 const CONTROL_INTS = 32
 export const CONTROL_BYTES = CONTROL_INTS * 4
+const COUNTER = 28
 
-/** The op codes the worker knows, and their argument counts (floats are stored as f32 bits). */
-export const OP = { li_scalar: 1, li_vector: 2, project: 3, exit: 9 } as const
+/**
+ * The op codes the worker knows. Split ops' integer arguments start with [pieces, per piece, total];
+ * their floats follow the integers.
+ */
+export const OP = {
+  li_scalar: 1,
+  li_vector: 2,
+  project: 3,
+  /** li_scalar by neurons: [pieces, per, count, x, out, stride, vIn, iIn, vOut, iOut, steps], floats [a, b, vl]. */
+  split_scalar: 4,
+  /** li_vector by rows: [pieces, per, rows, x, out, stride, vIn, iIn, vOut, iOut, N, steps, pa, pb, pvl]. */
+  split_rows: 5,
+  /** li_vector, one row, by neurons: [pieces, per, count, x, out, stride, vIn, iIn, vOut, iOut, steps, pa, pb, pvl]. */
+  split_neurons: 6,
+  /** project by rows: [pieces, per, rows, x, K, wt, N, out, idx here, idx in the worker, sparse limit]. */
+  split_project: 7,
+  exit: 9,
+} as const
 
-/** The worker's whole program, as source text (a file of its own would not survive every bundler). */
-function workerMain(memory: WebAssembly.Memory, module: WebAssembly.Module, control: number): void {
-  const k = new WebAssembly.Instance(module, { env: { memory } }).exports as Record<
-    string,
-    (...args: number[]) => void
-  >
+/** Integer arguments of each split op (the worker reads its floats after them). */
+const SPLIT_INTS: Record<number, number> = { 4: 11, 5: 15, 6: 14, 7: 11 }
+
+type KernelExports = Record<string, (...args: number[]) => void>
+
+/**
+ * One piece of a split op: the same code on both threads (it is sent to the worker as source text,
+ * so it refers to nothing outside itself).
+ */
+export function runPiece(
+  k: KernelExports,
+  op: number,
+  g: ArrayLike<number>,
+  f: ArrayLike<number>,
+  p: number,
+  worker: boolean,
+): void {
+  const n = (i: number) => g[i] as number
+  const u0 = p * n(1)
+  const count = Math.min(n(1), n(2) - u0)
+  if (op === 4) {
+    const o = u0 * 4
+    k.li_scalar?.(
+      n(3) + o,
+      n(4) + o,
+      n(5),
+      n(6) + o,
+      n(7) + o,
+      n(8) + o,
+      n(9) + o,
+      count,
+      n(10),
+      f[0] as number,
+      f[1] as number,
+      f[2] as number,
+    )
+  } else if (op === 5) {
+    const o = u0 * n(10) * 4
+    k.li_vector?.(
+      n(3) + o,
+      n(4) + o,
+      n(5),
+      n(6) + o,
+      n(7) + o,
+      n(8) + o,
+      n(9) + o,
+      n(10),
+      count,
+      n(11),
+      n(12),
+      n(13),
+      n(14),
+    )
+  } else if (op === 6) {
+    const o = u0 * 4
+    k.li_vector?.(
+      n(3) + o,
+      n(4) + o,
+      n(5),
+      n(6) + o,
+      n(7) + o,
+      n(8) + o,
+      n(9) + o,
+      count,
+      1,
+      n(10),
+      n(11) + o,
+      n(12) + o,
+      n(13) + o,
+    )
+  } else if (op === 7) {
+    k.project?.(
+      n(3) + u0 * n(4) * 4,
+      count,
+      n(4),
+      n(5),
+      n(6),
+      n(7) + u0 * n(6) * 4,
+      worker ? n(9) : n(8),
+      n(10),
+    )
+  }
+}
+
+/**
+ * The worker's whole program, as source text (a file of its own would not survive every bundler);
+ * it gets runPiece and the split ops' argument counts as arguments, being unable to see this module.
+ */
+function workerMain(
+  memory: WebAssembly.Memory,
+  module: WebAssembly.Module,
+  control: number,
+  piece: typeof runPiece,
+  splitInts: Record<number, number>,
+): void {
+  const k = new WebAssembly.Instance(module, { env: { memory } }).exports as KernelExports
   const a = new Int32Array(memory.buffer, control, 32)
   const f = new Float32Array(memory.buffer, control, 32)
   for (;;) {
     for (let s = Atomics.load(a, 0); s !== 1; s = Atomics.load(a, 0)) Atomics.wait(a, 0, s)
-    const op = a[1]
+    const op = a[1] as number
     const ints = (from: number, to: number) => Array.from(a.subarray(from, to))
-    if (op === 1) k.li_scalar?.(...ints(2, 11), f[11] as number, f[12] as number, f[13] as number)
+    const split = splitInts[op]
+    if (split) {
+      const g = ints(2, 2 + split)
+      const fl = Array.from(f.subarray(2 + split, 5 + split))
+      const pieces = g[0] as number
+      for (let p = Atomics.add(a, 28, 1); p < pieces; p = Atomics.add(a, 28, 1)) piece(k, op, g, fl, p, true)
+    } else if (op === 1) k.li_scalar?.(...ints(2, 11), f[11] as number, f[12] as number, f[13] as number)
     else if (op === 2) k.li_vector?.(...ints(2, 15))
     else if (op === 3) k.project?.(...ints(2, 10))
     else if (op === 9) return
@@ -40,6 +155,11 @@ export interface Helper {
   post(op: number, ints: readonly number[], floats?: readonly number[]): void
   /** Waits for the posted job: blocking where this thread may block (Node), else asynchronously. */
   wait(): void | Promise<void>
+  /**
+   * Runs a split op on both threads: posts it, claims pieces here with `kernels` until none is
+   * left, then waits for the worker's last piece.
+   */
+  split(op: number, ints: readonly number[], floats: readonly number[], kernels: object): void | Promise<void>
   close(): void
 }
 
@@ -67,6 +187,7 @@ export async function startHelper(
     const a = new Int32Array(memory.buffer, control, CONTROL_INTS)
     const f = new Float32Array(memory.buffer, control, CONTROL_INTS)
     const source = `(${workerMain.toString()})`
+    const args = `(${runPiece.toString()}), ${JSON.stringify(SPLIT_INTS)}`
     let close: () => void
     const proc = (globalThis as { process?: { versions?: { node?: string } } }).process
     if (proc?.versions?.node) {
@@ -78,7 +199,7 @@ export async function startHelper(
       }
       if (availableParallelism() < 2) return undefined
       const worker = new Worker(
-        `const { workerData: w } = require('node:worker_threads'); ${source}(w.memory, w.module, w.control)`,
+        `const { workerData: w } = require('node:worker_threads'); ${source}(w.memory, w.module, w.control, ${args})`,
         { eval: true, workerData: { memory, module, control } },
       )
       worker.unref()
@@ -87,7 +208,7 @@ export async function startHelper(
       const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator
       if (typeof Worker === 'undefined' || (nav?.hardwareConcurrency ?? 1) < 2) return undefined
       const url = URL.createObjectURL(
-        new Blob([`onmessage = (e) => ${source}(e.data.memory, e.data.module, e.data.control)`], {
+        new Blob([`onmessage = (e) => ${source}(e.data.memory, e.data.module, e.data.control, ${args})`], {
           type: 'text/javascript',
         }),
       )
@@ -96,10 +217,11 @@ export async function startHelper(
       close = () => worker.terminate()
     }
     const blocks = mayBlock()
-    return {
+    const helper: Helper = {
       blocks,
       post(op, ints, floats = []) {
         a[1] = op
+        Atomics.store(a, COUNTER, 0)
         ints.forEach((v, k) => {
           a[2 + k] = v
         })
@@ -132,8 +254,16 @@ export async function startHelper(
           Atomics.store(a, 0, 0)
         })()
       },
+      split(op, ints, floats, kernels) {
+        helper.post(op, ints, floats)
+        const pieces = ints[0] as number
+        for (let p = Atomics.add(a, COUNTER, 1); p < pieces; p = Atomics.add(a, COUNTER, 1))
+          runPiece(kernels as KernelExports, op, ints, floats, p, false)
+        return helper.wait()
+      },
       close,
     }
+    return helper
   } catch {
     return undefined
   }
