@@ -31,6 +31,7 @@ async function autoPick(w: Workload): Promise<string> {
     batch: w.batch,
     inputs: w.inputs,
     weighted: w.weighted,
+    ...(w.spikeProbability !== undefined ? { inputDensity: w.spikeProbability } : {}),
   }
   return (await selectBackend({ prefer: 'auto', workload })).name
 }

@@ -10,18 +10,17 @@ export const wasmSimdDeclaration: BackendDeclaration = {
   // Above node-cpu and web-wasm (no runtime, no per-call session cost), below the GPUs.
   priority: 12,
   /**
-   * Measured here (2-core AMD EPYC, Node 20; benchmarks/src/bench-wasm.ts and a run()/step() of a
-   * 4-neuron layer), on a shared machine whose load ran 3–20, so conservative: sequence = ff-1e5
-   * run() on the caller's arrays (7.6e8 at load 3.6), a tiny run() 1.4e-5 s (load 20); x·Wᵀ 4e10
-   * flop/s, below its dense sgemm (weighted-1024: 3.2e7 neuron-steps/s = 6.6e10 flop/s on two
-   * threads at load 1.6, bench-norse.ts; one thread 3.5e10, scripts/bench-project.mjs). auto's model
-   * has no input density, and this figure (above node-cpu's declared 2e10) makes it pick wasm-simd
-   * for weighted layers: on spikes its event-driven x·Wᵀ runs 4× node-cpu (weighted-256: 3.7e8 vs
-   * 9.0e7 in that run), while on dense input node-cpu's MatMul runs 1.9× wasm-simd (6.0e7 vs 3.2e7).
-   * step = step-1e3 through layer.step, 3.05 µs at load 3.6, of which the kernel (2.9e9
-   * neuron-steps/s) is 0.35 µs.
+   * Measured here (2-core AMD EPYC, Node 20; benchmarks/src/bench-wasm.ts, bench-norse.ts and a
+   * run()/step() of a 4-neuron layer), conservative for a shared machine: sequence = ff-1e5 run() on
+   * the caller's arrays (7.6e8 at load 3.6; 1.6e9 pipelined at load 1.1), a tiny run() 1.4e-5 s
+   * (load 20); step = step-1e3 through layer.step, 2.7e-6 s (2.1 µs at load 1.1), the kernel 2.9e9.
+   * x·Wᵀ: dense 1.5e10 flop/s, below its two-thread sgemm (weighted-1024: 3.1e7 neuron-steps/s =
+   * 6.3e10 flop/s at load 2) as node-cpu's declared 2e10 is below its MatMul (1e11 in the same run),
+   * so that dense input goes to node-cpu; event-driven 2e10 useful flop/s (weighted-256, spikes at
+   * p = 0.1: 4.5e8 neuron-steps/s = 2.3e10 useful flop/s), so that a workload that declares its
+   * inputDensity as spikes comes here (4–5× node-cpu on weighted-256).
    */
-  costs: costs([1.4e-5, 7.6e8], [2.7e-6, 2.9e9], 4e10),
+  costs: costs([1.4e-5, 7.6e8], [2.7e-6, 2.9e9], 1.5e10, 2e10),
   async probe(): Promise<Availability> {
     if (typeof WebAssembly !== 'object') return { ok: false, reason: 'this runtime has no WebAssembly' }
     if (!simdSupported()) return { ok: false, reason: 'this WebAssembly engine has no SIMD128' }

@@ -253,9 +253,18 @@ function calibrate(name: BackendName, probe: Probe, rows: ResultRow[], workloads
     const w = workloads.find((k) => k.name === r.workload)
     if (r.backend !== name || !r.correct || r.secondsMedian === null || !w) return []
     const { neurons, batch, inputs, weighted, mode } = w
+    const density = w.spikeProbability !== undefined ? { inputDensity: w.spikeProbability } : {}
     return [
       {
-        workload: { neurons, batch, inputs, weighted, mode, steps: mode === 'step' ? 1 : w.steps },
+        workload: {
+          neurons,
+          batch,
+          inputs,
+          weighted,
+          mode,
+          steps: mode === 'step' ? 1 : w.steps,
+          ...density,
+        },
         seconds: r.secondsMedian,
       },
     ]

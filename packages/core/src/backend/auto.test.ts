@@ -80,6 +80,40 @@ describe('auto selection (cost model)', () => {
     expect(explained.at(-1)).toMatch(/auto picks node-webgpu/)
   })
 
+  it('ranks an event-driven x·Wᵀ by the input density: spikes go to it, dense input to the faster sgemm', async () => {
+    // "sgemm": 1e11 flop/s on any input; "events": 3e10 dense, 2e10 useful flop/s on the active inputs.
+    registerBackend(declaration('sgemm', 'cpu', 1, { costs: costs([1e-4, 1e9], [1e-4, 1e9], 1e11) }))
+    registerBackend(declaration('events', 'wasm', 1, { costs: costs([1e-4, 1e9], [1e-4, 1e9], 3e10, 2e10) }))
+    const dense = { neurons: 1024, steps: 200, batch: 256, inputs: 1024, weighted: true }
+    const flops = 2 * 200 * 256 * 1024 * 1024
+    expect(estimate('events', dense).seconds).toBeCloseTo(1e-4 + (200 * 256 * 1024) / 1e9 + flops / 3e10, 9)
+    expect(estimate('events', { ...dense, inputDensity: 0.1 }).seconds).toBeCloseTo(
+      1e-4 + (200 * 256 * 1024) / 1e9 + (flops * 0.1) / 2e10,
+      9,
+    )
+    // Density never helps a backend that declares no event-driven path.
+    expect(estimate('sgemm', { ...dense, inputDensity: 0.1 }).seconds).toBe(estimate('sgemm', dense).seconds)
+    expect((await selectBackend({ prefer: ['sgemm', 'events'], workload: dense })).name).toBe('sgemm')
+    expect((await selectBackend({ prefer: 'auto', workload: dense })).name).toBe('sgemm')
+    expect((await selectBackend({ prefer: 'auto', workload: { ...dense, inputDensity: 0.1 } })).name).toBe(
+      'events',
+    )
+    // Above the density where the event path stops paying, the model takes its dense figure.
+    expect(estimate('events', { ...dense, inputDensity: 0.9 }).seconds).toBe(
+      estimate('events', dense).seconds,
+    )
+    expect(
+      explainSelection(rankBackends(['sgemm', 'events'], { ...dense, inputDensity: 0.1 }), {
+        ...dense,
+        inputDensity: 0.1,
+      }).join('\n'),
+    ).toMatch(/input density 0\.1[\s\S]*events: × density \/ 2\.0e\+10\/s/)
+    for (const bad of [-0.1, 1.5, Number.NaN, '0.1'])
+      await expect(
+        selectBackend({ prefer: 'auto', workload: { ...dense, inputDensity: bad as number } }),
+      ).rejects.toMatchObject({ code: 'E_PARAMETER', message: expect.stringMatching(/inputDensity/) })
+  })
+
   it('keeps priority order without a workload, and built-in figures by default', async () => {
     registerBackend(jsDeclaration)
     registerBackend(fakeGpu)

@@ -7,7 +7,8 @@ import type { BackendCost, BackendName, CostFigures } from './types.js'
  * `auto` selection: a cost model per backend,
  *
  *     seconds(workload) ≈ calls · callSeconds + neuronSteps / neuronStepsPerSecond
- *                         (+ 2·T·batch·inputs·N / flopsPerSecond for a weighted layer's x·Wᵀ)
+ *                         (+ 2·T·batch·inputs·N / flopsPerSecond for a weighted layer's x·Wᵀ, or
+ *                            that times inputDensity / eventFlopsPerSecond where faster)
  *
  * with one set of figures for 'sequence' (one run() over T steps: 1 call) and one for 'step'
  * (T step() calls). The figures come from `leaky bench` (a Calibration measured on this machine)
@@ -62,8 +63,13 @@ export function estimate(name: BackendName, workload: Workload, calibration?: Ca
   const weighted = workload.weighted ?? workload.inputs !== undefined
   const flops = weighted ? 2 * neuronSteps * (workload.inputs ?? workload.neurons) : 0
   const flopsPerSecond = figures.flopsPerSecond ?? (declarationOf(name)?.costs[mode].flopsPerSecond || 1e9)
-  const seconds =
-    calls * figures.callSeconds + neuronSteps / figures.neuronStepsPerSecond + flops / flopsPerSecond
+  // An event-driven x·Wᵀ does the active inputs' share of the work; a backend takes it where faster.
+  const events = figures.eventFlopsPerSecond
+  const matmulSeconds = Math.min(
+    flops / flopsPerSecond,
+    events ? (flops * (workload.inputDensity ?? 1)) / events : Number.POSITIVE_INFINITY,
+  )
+  const seconds = calls * figures.callSeconds + neuronSteps / figures.neuronStepsPerSecond + matmulSeconds
   return {
     backend: name,
     seconds,
@@ -96,6 +102,7 @@ export function describeWorkload(w: Workload): string {
   return (
     `N=${w.neurons}, T=${w.steps}${batch > 1 ? `, batch ${batch}` : ''}` +
     `${(w.weighted ?? w.inputs !== undefined) ? `, weighted ${w.inputs ?? w.neurons}→${w.neurons}` : ''}` +
+    `${w.inputDensity !== undefined ? `, input density ${w.inputDensity}` : ''}` +
     `, mode ${mode} (${mode === 'step' ? `${w.steps} step() calls` : 'one run() call'})`
   )
 }
@@ -115,7 +122,11 @@ export function explainSelection(
     const terms = [
       `${e.calls} call${e.calls === 1 ? '' : 's'} × ${sci(f.callSeconds)} s`,
       `${sci(e.neuronSteps)} neuron-steps / ${sci(f.neuronStepsPerSecond)}/s`,
-      ...(e.flops > 0 ? [`${sci(e.flops)} flops / ${sci(f.flopsPerSecond ?? 0)}/s`] : []),
+      ...(e.flops > 0
+        ? [
+            `${sci(e.flops)} flops / ${sci(f.flopsPerSecond ?? 0)}/s${f.eventFlopsPerSecond ? ` (events: × density / ${sci(f.eventFlopsPerSecond)}/s, if faster)` : ''}`,
+          ]
+        : []),
     ]
     const reason = unavailable.get(e.backend)
     lines.push(

@@ -32,6 +32,30 @@ describe('fitCosts', () => {
     expect(fitted.step.flopsPerSecond).toBe(fitted.sequence.flopsPerSecond)
   })
 
+  it('fits an event-driven x·Wᵀ from sparse runs and its dense flops from dense ones', () => {
+    const events = costs([1e-4, 1e8], [1e-5, 2e8], 3e9, 1e9)
+    const weighted = { neurons: 100, steps: 100, inputs: 100, weighted: true }
+    const measured: Measurement[] = [
+      { workload: { neurons: 1000, steps: 1000 }, seconds: 0.012 },
+      // Dense: 2e6 flops in 0.0031 s less call and LI: 2e9 flop/s.
+      { workload: weighted, seconds: 0.0031 },
+      // 10 % active: 2e5 useful flops in 0.0023 s less the same 0.0021 s: 1e9 useful flop/s.
+      { workload: { ...weighted, inputDensity: 0.1 }, seconds: 0.0023 },
+    ]
+    const fitted = fitCosts(measured, calls, events)
+    expect(fitted.sequence.flopsPerSecond).toBeCloseTo(2e9, -4)
+    expect(fitted.sequence.eventFlopsPerSecond).toBeCloseTo(1e9, -4)
+    // Without an event path declared, a sparse run is dense work like any other (the larger run wins)
+    // and no event figure is made up.
+    const plain = fitCosts(
+      [{ workload: { ...weighted, steps: 200, inputDensity: 0.1 }, seconds: 0.0062 }],
+      calls,
+      fallback,
+    )
+    expect(plain.sequence.eventFlopsPerSecond).toBeUndefined()
+    expect(plain.sequence.flopsPerSecond).toBeCloseTo(1e9, -4) // 4e6 flops (all inputs) in 0.004 s
+  })
+
   it('a step workload of T calls subtracts all T of them', () => {
     const fitted = fitCosts(
       [{ workload: { neurons: 500, steps: 100, mode: 'step' }, seconds: 100 * 1.5e-5 }],

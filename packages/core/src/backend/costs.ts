@@ -3,22 +3,24 @@ import type { BackendCost, CostFigures } from './types.js'
 
 /**
  * Cost figures in the short form backend declarations use:
- * `costs([callSeconds, neuronStepsPerSecond], [callSeconds, neuronStepsPerSecond], flopsPerSecond)`,
+ * `costs([callSeconds, neuronStepsPerSecond], [callSeconds, neuronStepsPerSecond], flopsPerSecond, eventFlopsPerSecond?)`,
  * for 'sequence' (one run() over T steps) and 'step' (one step() call per time step).
  */
 export function costs(
   sequence: readonly [callSeconds: number, neuronStepsPerSecond: number],
   step: readonly [callSeconds: number, neuronStepsPerSecond: number],
   flopsPerSecond: number,
+  eventFlopsPerSecond?: number,
 ): BackendCost {
+  const matmul = { flopsPerSecond, ...(eventFlopsPerSecond !== undefined ? { eventFlopsPerSecond } : {}) }
   return {
-    sequence: { callSeconds: sequence[0], neuronStepsPerSecond: sequence[1], flopsPerSecond },
-    step: { callSeconds: step[0], neuronStepsPerSecond: step[1], flopsPerSecond },
+    sequence: { callSeconds: sequence[0], neuronStepsPerSecond: sequence[1], ...matmul },
+    step: { callSeconds: step[0], neuronStepsPerSecond: step[1], ...matmul },
   }
 }
 
 /**
- * Checks one set of figures: callSeconds ≥ 0, neuronStepsPerSecond > 0, flopsPerSecond > 0 if given,
+ * Checks one set of figures: callSeconds ≥ 0, neuronStepsPerSecond > 0, (event)flopsPerSecond > 0 if given,
  * all finite. `where` names it in the error; `kind` is the error a bad document (FormatError) or a
  * bad declaration (ParameterError) gets.
  */
@@ -35,11 +37,13 @@ export function checkCostFigures(
   if (!finite(f.callSeconds) || f.callSeconds < 0) throw fail('callSeconds must be a finite number ≥ 0')
   if (!finite(f.neuronStepsPerSecond) || f.neuronStepsPerSecond <= 0)
     throw fail('neuronStepsPerSecond must be a finite number > 0')
-  if (f.flopsPerSecond !== undefined && (!finite(f.flopsPerSecond) || f.flopsPerSecond <= 0))
-    throw fail('flopsPerSecond must be a finite number > 0')
+  for (const key of ['flopsPerSecond', 'eventFlopsPerSecond'] as const)
+    if (f[key] !== undefined && (!finite(f[key]) || (f[key] as number) <= 0))
+      throw fail(`${key} must be a finite number > 0`)
   return {
     callSeconds: f.callSeconds,
     neuronStepsPerSecond: f.neuronStepsPerSecond,
     ...(f.flopsPerSecond !== undefined ? { flopsPerSecond: f.flopsPerSecond as number } : {}),
+    ...(f.eventFlopsPerSecond !== undefined ? { eventFlopsPerSecond: f.eventFlopsPerSecond as number } : {}),
   }
 }

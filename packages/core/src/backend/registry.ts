@@ -192,6 +192,12 @@ export interface Workload {
   readonly weighted?: boolean
   /** 'sequence': one run() over all steps; 'step': one step() per time step. */
   readonly mode?: 'sequence' | 'step'
+  /**
+   * The fraction of a weighted layer's input values that are non-zero (spike input: its rate), in
+   * [0, 1]; default 1 (dense). Backends with an event-driven x·Wᵀ (which adds only the active
+   * inputs' rows of Wᵀ) rank by it.
+   */
+  readonly inputDensity?: number
 }
 
 /** Orders candidate backends for a workload, fastest first. */
@@ -231,6 +237,9 @@ export function resolvePreference(
   prefer: SelectOptions['prefer'] = 'auto',
   workload?: Workload,
 ): BackendName[] {
+  const density = workload?.inputDensity
+  if (density !== undefined && !(typeof density === 'number' && density >= 0 && density <= 1))
+    throw new ParameterError(`workload.inputDensity must be a number in [0, 1], got ${String(density)}`)
   const items = typeof prefer === 'string' ? [prefer] : prefer
   if (!Array.isArray(items) || items.length === 0 || items.some((p) => typeof p !== 'string')) {
     throw new UnsupportedError(

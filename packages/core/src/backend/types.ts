@@ -34,6 +34,12 @@ export interface CostFigures {
   readonly neuronStepsPerSecond: number
   /** x·Wᵀ throughput of a weighted layer. */
   readonly flopsPerSecond?: number
+  /**
+   * x·Wᵀ throughput on sparse input, for a backend with an event-driven path (it adds only the
+   * active inputs' rows of Wᵀ), in useful flops: 2 per active input and output. The model takes
+   * the faster of this on the active inputs and flopsPerSecond on all of them.
+   */
+  readonly eventFlopsPerSecond?: number
 }
 
 /** Cost figures for 'sequence' (one run() over T steps) and 'step' (T step() calls). */
