@@ -75,11 +75,20 @@ interface Placement {
 /**
  * Tiles of the caller's arrays copied through wasm memory: floats per tile, and time steps per tile
  * at least (the kernel walks 8 with its state in registers). On one thread a tile is copied in,
- * updated and copied out by the same core, so it stays in L2 (256 KiB). Pipelined, the copies bound
- * the run and every tile costs a wake of the helper: fewer, larger tiles (2 MiB, three in L3).
+ * updated and copied out by the same core, so it stays in L2 (256 KiB).
  */
 const TILE = { floats: 1 << 16, steps: 16 }
-const PIPELINED_TILE = { floats: 1 << 19, steps: 4 }
+/**
+ * Pipelined, the copies bound the run and every tile costs a wake of the helper: larger tiles, three
+ * in L3. Whole rows where four fit in 4 MiB (contiguous copies: ff-1e5 ran 54 ms against 61–72 ms
+ * in pieces of 2 MiB), else pieces of four rows, 2 MiB (ff-1e6: 137 ms against 143–159 ms in whole
+ * rows of 4 MiB). At least ~8 tiles, so that a smaller run still overlaps.
+ */
+function pipelinedTile(steps: number, width: number): typeof TILE {
+  const floats = width * 4 <= 1 << 20 ? 1 << 20 : 1 << 19
+  const eighth = 2 ** Math.floor(Math.log2((steps * width) / 8))
+  return { floats: Math.max(TILE.floats, Math.min(floats, eighth)), steps: 4 }
+}
 /**
  * Floats of x or of currents per slice of a weighted run (4 MiB each, within L3). Each slice costs
  * two hand-offs to the helper thread; at weighted-256, 1 MiB slices (16 steps) ran 21 ms, 4 MiB
@@ -185,7 +194,7 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     }
     // A page stages a large feed-forward x whole (see #feedForward).
     const staged = this.#shared?.helper?.blocks === false ? steps * width : 0
-    return [steps > 0 ? 3 * PIPELINED_TILE.floats : 0, 2 * width, staged]
+    return [steps > 0 ? 3 * pipelinedTile(steps, width).floats : 0, 2 * width, staged]
   }
 
   protected async runSequence(
@@ -472,16 +481,7 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
       return
     }
     const pipelined = large
-    // A pipeline needs a few tiles to overlap anything: a small run takes smaller ones.
-    const size = pipelined
-      ? {
-          ...PIPELINED_TILE,
-          floats: Math.max(
-            TILE.floats,
-            Math.min(PIPELINED_TILE.floats, 2 ** Math.floor(Math.log2((steps * width) / 8))),
-          ),
-        }
-      : TILE
+    const size = pipelined ? pipelinedTile(steps, width) : TILE
     const tiles = this.#tiles(place, steps, width, size)
     const tileFloats = tiles.reduce((m, t) => Math.max(m, t.tn * t.len), 0)
     // Three tile buffers when the helper computes one while this thread copies the next in and the
