@@ -98,10 +98,17 @@ describe('auto selection (cost model)', () => {
     expect((await selectBackend({ prefer: 'auto', workload: { ...dense, inputDensity: 0.1 } })).name).toBe(
       'events',
     )
-    // Above the density where the event path stops paying, the model takes its dense figure.
+    // Above the density where the event path stops paying, the model takes its dense figure; an
+    // event rate above the dense one (a noisy calibration) never ranks dense input.
     expect(estimate('events', { ...dense, inputDensity: 0.9 }).seconds).toBe(
       estimate('events', dense).seconds,
     )
+    registerBackend(
+      declaration('fast-events', 'wasm', 1, { costs: costs([1e-4, 1e9], [1e-4, 1e9], 1e10, 1e12) }),
+    )
+    const plain = 1e-4 + (200 * 256 * 1024) / 1e9 + flops / 1e10
+    expect(estimate('fast-events', dense).seconds).toBeCloseTo(plain, 9)
+    expect(estimate('fast-events', { ...dense, inputDensity: 1 }).seconds).toBeCloseTo(plain, 9)
     expect(
       explainSelection(rankBackends(['sgemm', 'events'], { ...dense, inputDensity: 0.1 }), {
         ...dense,

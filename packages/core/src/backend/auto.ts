@@ -63,11 +63,13 @@ export function estimate(name: BackendName, workload: Workload, calibration?: Ca
   const weighted = workload.weighted ?? workload.inputs !== undefined
   const flops = weighted ? 2 * neuronSteps * (workload.inputs ?? workload.neurons) : 0
   const flopsPerSecond = figures.flopsPerSecond ?? (declarationOf(name)?.costs[mode].flopsPerSecond || 1e9)
-  // An event-driven x·Wᵀ does the active inputs' share of the work; a backend takes it where faster.
+  // An event-driven x·Wᵀ does the active inputs' share of the work on sparse input (a backend takes
+  // it where faster); dense input, or input of undeclared density, is the dense product's.
   const events = figures.eventFlopsPerSecond
+  const density = workload.inputDensity ?? 1
   const matmulSeconds = Math.min(
     flops / flopsPerSecond,
-    events ? (flops * (workload.inputDensity ?? 1)) / events : Number.POSITIVE_INFINITY,
+    events && density < 1 ? (flops * density) / events : Number.POSITIVE_INFINITY,
   )
   const seconds = calls * figures.callSeconds + neuronSteps / figures.neuronStepsPerSecond + matmulSeconds
   return {
