@@ -1,3 +1,5 @@
+import { BackendError } from '@leaky/core'
+
 /**
  * A second thread over the shared engine's memory: a worker (Node worker_threads, or a Web Worker in
  * a cross-origin-isolated page) instantiates the same module over the same memory and waits on a
@@ -7,7 +9,10 @@
  * other instead of holding the whole call up.
  */
 
-/** Control block: [0] state (0 idle, 1 job posted, 2 done), [1] op, [2..] arguments, [28] the claim counter. */
+/**
+ * Control block: [0] state (0 idle, 1 job posted, 2 done, 3 failed: the kernel trapped), [1] op,
+ * [2..] arguments, [28] the claim counter.
+ */
 const CONTROL_INTS = 32
 export const CONTROL_BYTES = CONTROL_INTS * 4
 const COUNTER = 28
@@ -132,20 +137,34 @@ function workerMain(
   for (;;) {
     for (let s = Atomics.load(a, 0); s !== 1; s = Atomics.load(a, 0)) Atomics.wait(a, 0, s)
     const op = a[1] as number
+    if (op === 9) return
     const ints = (from: number, to: number) => Array.from(a.subarray(from, to))
     const split = splitInts[op]
-    if (split) {
-      const g = ints(2, 2 + split)
-      const fl = Array.from(f.subarray(2 + split, 5 + split))
-      const pieces = g[0] as number
-      for (let p = Atomics.add(a, 28, 1); p < pieces; p = Atomics.add(a, 28, 1)) piece(k, op, g, fl, p, true)
-    } else if (op === 1) k.li_scalar?.(...ints(2, 11), f[11] as number, f[12] as number, f[13] as number)
-    else if (op === 2) k.li_vector?.(...ints(2, 15))
-    else if (op === 3) k.project?.(...ints(2, 10))
-    else if (op === 9) return
-    Atomics.store(a, 0, 2)
+    // A kernel that traps (a bad address) reports 3, failed, and the worker waits for the next job.
+    let done = 2
+    try {
+      if (split) {
+        const g = ints(2, 2 + split)
+        const fl = Array.from(f.subarray(2 + split, 5 + split))
+        const pieces = g[0] as number
+        for (let p = Atomics.add(a, 28, 1); p < pieces; p = Atomics.add(a, 28, 1))
+          piece(k, op, g, fl, p, true)
+      } else if (op === 1) k.li_scalar?.(...ints(2, 11), f[11] as number, f[12] as number, f[13] as number)
+      else if (op === 2) k.li_vector?.(...ints(2, 15))
+      else if (op === 3) k.project?.(...ints(2, 10))
+    } catch {
+      done = 3
+    }
+    Atomics.store(a, 0, done)
     Atomics.notify(a, 0)
   }
+}
+
+/** What wait() throws when the worker's kernel trapped: the call's result is incomplete. */
+function failed(): BackendError {
+  return new BackendError(
+    "wasm-simd: the helper thread's kernel failed (a wasm trap); the call's result is incomplete",
+  )
 }
 
 export interface Helper {
@@ -233,8 +252,10 @@ export async function startHelper(
       },
       wait() {
         if (blocks) {
-          for (let s = Atomics.load(a, 0); s !== 2; s = Atomics.load(a, 0)) Atomics.wait(a, 0, s)
+          let s = Atomics.load(a, 0)
+          for (; s !== 2 && s !== 3; s = Atomics.load(a, 0)) Atomics.wait(a, 0, s)
           Atomics.store(a, 0, 0)
+          if (s === 3) throw failed()
           return
         }
         return (async () => {
@@ -247,19 +268,32 @@ export async function startHelper(
               ): { async: boolean; value: Promise<string> | string }
             }
           ).waitAsync
-          for (let s = Atomics.load(a, 0); s !== 2; s = Atomics.load(a, 0)) {
+          let s = Atomics.load(a, 0)
+          for (; s !== 2 && s !== 3; s = Atomics.load(a, 0)) {
             const r = waitAsync(a, 0, s)
             if (r.async) await r.value
           }
           Atomics.store(a, 0, 0)
+          if (s === 3) throw failed()
         })()
       },
       split(op, ints, floats, kernels) {
         helper.post(op, ints, floats)
         const pieces = ints[0] as number
-        for (let p = Atomics.add(a, COUNTER, 1); p < pieces; p = Atomics.add(a, COUNTER, 1))
-          runPiece(kernels as KernelExports, op, ints, floats, p, false)
-        return helper.wait()
+        // Whatever happens here, the worker's pieces are waited for: the next call needs it idle.
+        let error: unknown
+        try {
+          for (let p = Atomics.add(a, COUNTER, 1); p < pieces; p = Atomics.add(a, COUNTER, 1))
+            runPiece(kernels as KernelExports, op, ints, floats, p, false)
+        } catch (e) {
+          error = e ?? new Error('wasm-simd: a kernel failed')
+        }
+        const waiting = helper.wait()
+        if (waiting)
+          return waiting.then(() => {
+            if (error !== undefined) throw error
+          })
+        if (error !== undefined) throw error
       },
       close,
     }

@@ -16,6 +16,7 @@ import { loadGoldenFiles } from '@leaky/core/conformance/node'
 import { describe, expect, it } from 'vitest'
 import { type Engine, getEngine, getSharedEngine, wasmSimdBackend } from '../src/index.js'
 import { indexInts, packedWeightFloats, packWeights, type WasmSimdLayer } from '../src/layer.js'
+import { OP } from '../src/threads.js'
 
 const golden = loadGoldenFiles()
 
@@ -227,6 +228,38 @@ describe('two threads over the shared memory', () => {
       } finally {
         await layer.dispose()
       }
+    }
+  })
+
+  it('a kernel that traps in the helper thread is a BackendError, and the helper takes the next job', async () => {
+    const engine = (await getSharedEngine()) as Engine
+    const helper = engine.helper as NonNullable<Engine['helper']>
+    // An address past the end of wasm memory (0xffffff00): the worker's li_scalar traps.
+    const bad = -256
+    helper.post(OP.li_scalar, [bad, bad, 16, bad, bad, bad, bad, 16, 1], [0.1, 0.2, 0])
+    expect(() => helper.wait()).toThrow(
+      expect.objectContaining({ code: 'E_BACKEND', message: expect.stringMatching(/helper thread/) }),
+    )
+    // A split call whose pieces trap on both threads: one error, and the worker is idle after it.
+    expect(() =>
+      helper.split(
+        OP.split_scalar,
+        [4, 16, 64, bad, bad, 64, bad, bad, bad, bad, 1],
+        [0.1, 0.2, 0],
+        engine.kernels,
+      ),
+    ).toThrow()
+    const { spec, xs, state } = ffCase(77, 64, [], 5000, false)
+    const reference = simulate(resolveSpec(spec), xs, state)
+    const layer = await create(spec)
+    try {
+      const x = layer.allocate(xs.shape)
+      x.data.set(xs.data)
+      const out = layer.allocate(reference.voltages.shape)
+      await layer.run(x, state, { output: out.data })
+      expectSameBits('after a trap', out.data, reference.voltages.data)
+    } finally {
+      await layer.dispose()
     }
   })
 
