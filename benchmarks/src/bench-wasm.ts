@@ -67,6 +67,26 @@ async function bench(w: Workload): Promise<void> {
   }
 
   const output = new Float32Array(neuronSteps(w))
+  if (!w.weighted) {
+    // The ceiling of any engine that must copy the caller's arrays into its own memory on one thread
+    // (as wasm-simd must: a worker cannot see the caller's ArrayBuffer): x in and v out through 4 MiB
+    // tiles of a SharedArrayBuffer, no kernel.
+    const tile = new Float32Array(new SharedArrayBuffer(1 << 22))
+    const copy = await measure(
+      () => {
+        for (let at = 0; at < input.data.length; at += tile.length) {
+          const n = Math.min(tile.length, input.data.length - at)
+          tile.set(input.data.subarray(at, at + n))
+          output.set(tile.subarray(0, n), at)
+        }
+      },
+      { warmup: 1, repetitions },
+    )
+    const crate = neuronSteps(w) / copy.median
+    console.log(
+      `  copy ceiling (this thread copying x in and v out, no kernel): ${format(crate)} neuron-steps/s${ratio(crate)}`,
+    )
+  }
   // js takes minutes on the weighted workloads: it only checks the first steps there.
   const backends = w.weighted ? [wasmSimdBackend] : [wasmSimdBackend, jsBackend]
   for (const backend of backends) {
