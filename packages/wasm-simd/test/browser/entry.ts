@@ -93,21 +93,38 @@ const leakyTest = {
   /**
    * The caller's arrays of a run large enough for two threads (2²² neuron-steps and more),
    * overwritten right after the call: the page waits for the worker asynchronously, so the run must
-   * have taken x into wasm memory before it first yields. The result must be js's, bit for bit.
+   * have taken x into wasm memory before it first yields. The result must be js's, bit for bit,
+   * with scalar parameters and with per-neuron ones over a batch dim.
    */
   async largeCallerRun() {
-    const spec = { neurons: 60000, params: { tauSynInv: 200, tauMemInv: 100, vLeak: 0.1 } }
-    const data = Float32Array.from({ length: 70 * 60000 }, (_, k) => Math.sin(k))
-    const layer = await wasmSimdBackend.createLayer(spec)
-    const js = await jsBackend.createLayer(spec)
-    const reference = await js.run({ data, shape: [70, 60000] })
-    const xs = { data: data.slice(), shape: [70, 60000] }
-    const running = layer.run(xs)
-    xs.data.fill(1e30)
-    const ran = await running
-    const same = sameBits(ran.voltages.data, reference.voltages.data)
-    await layer.dispose()
-    await js.dispose()
+    const neurons = 30000
+    const perNeuron = Float32Array.from({ length: neurons }, (_, k) => 50 + (k % 300))
+    const cases = [
+      {
+        spec: { neurons: 60000, params: { tauSynInv: 200, tauMemInv: 100, vLeak: 0.1 } },
+        shape: [70, 60000],
+      },
+      {
+        spec: { neurons, params: { tauSynInv: 200, tauMemInv: perNeuron, vLeak: 0.1 } },
+        shape: [70, 2, neurons],
+      },
+    ]
+    let same = true
+    for (const { spec, shape } of cases) {
+      const data = Float32Array.from({ length: 70 * 60000 }, (_, k) => Math.sin(k))
+      const layer = await wasmSimdBackend.createLayer(spec)
+      const js = await jsBackend.createLayer(spec)
+      const reference = await js.run({ data, shape })
+      const xs = { data: data.slice(), shape }
+      const running = layer.run(xs)
+      xs.data.fill(1e30)
+      const ran = await running
+      same &&=
+        sameBits(ran.voltages.data, reference.voltages.data) &&
+        sameBits(ran.state.i.data, reference.state.i.data)
+      await layer.dispose()
+      await js.dispose()
+    }
     return same
   },
 
