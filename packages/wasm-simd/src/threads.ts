@@ -24,7 +24,6 @@ const COUNTER = 28
 export const OP = {
   li_scalar: 1,
   li_vector: 2,
-  project: 3,
   /** li_scalar by neurons: [pieces, per, count, x, out, stride, vIn, iIn, vOut, iOut, steps], floats [a, b, vl]. */
   split_scalar: 4,
   /** li_vector by rows: [pieces, per, rows, x, out, stride, vIn, iIn, vOut, iOut, N, steps, pa, pb, pvl]. */
@@ -33,7 +32,6 @@ export const OP = {
   split_neurons: 6,
   /** project by rows: [pieces, per, rows, x, K, wt, N, out, idx here, idx in the worker, sparse limit]. */
   split_project: 7,
-  exit: 9,
 } as const
 
 /** Integer arguments of each split op (the worker reads its floats after them). */
@@ -137,7 +135,6 @@ function workerMain(
   for (;;) {
     for (let s = Atomics.load(a, 0); s !== 1; s = Atomics.load(a, 0)) Atomics.wait(a, 0, s)
     const op = a[1] as number
-    if (op === 9) return
     const ints = (from: number, to: number) => Array.from(a.subarray(from, to))
     const split = splitInts[op]
     // A kernel that traps (a bad address) reports 3, failed, and the worker waits for the next job.
@@ -151,7 +148,6 @@ function workerMain(
           piece(k, op, g, fl, p, true)
       } else if (op === 1) k.li_scalar?.(...ints(2, 11), f[11] as number, f[12] as number, f[13] as number)
       else if (op === 2) k.li_vector?.(...ints(2, 15))
-      else if (op === 3) k.project?.(...ints(2, 10))
     } catch {
       done = 3
     }
