@@ -6,14 +6,13 @@
 import {
   bestCFigure,
   describeCReferences,
-  findWorkload,
   makeWorkload,
   measure,
   measureCReferences,
   neuronSteps,
   norseFigures,
-  WORKLOADS,
   type Workload,
+  workloadsNamed,
 } from '@leaky/bench'
 import { jsBackend, type StateHandle } from '@leaky/core'
 
@@ -56,14 +55,4 @@ async function bench(w: Workload): Promise<string> {
   }
 }
 
-const names = process.argv.slice(2)
-const selected = names.length
-  ? names.map(
-      (n) =>
-        findWorkload(n) ??
-        (() => {
-          throw new Error(`unknown workload ${n}; known: ${WORKLOADS.map((w) => w.name).join(', ')}`)
-        })(),
-    )
-  : WORKLOADS
-for (const w of selected) console.log(await bench(w))
+for (const w of workloadsNamed(process.argv.slice(2))) console.log(await bench(w))

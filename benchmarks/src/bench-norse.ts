@@ -13,7 +13,7 @@ import { loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { nodeCpuBackend } from '@leaky/backend-node'
-import { findWorkload, makeWorkload, measure, neuronSteps, type Workload } from '@leaky/bench'
+import { makeWorkload, measure, neuronSteps, type Workload, workloadsNamed } from '@leaky/bench'
 import { type Layer, type StateHandle, selectBackend, type Tensor } from '@leaky/core'
 import { wasmSimdBackend } from '@leaky/wasm-simd'
 
@@ -21,7 +21,6 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const python = process.env.LEAKY_NORSE_PYTHON ?? join(root, '.venv-norse', 'bin', 'python')
 const script = join(root, 'benchmarks', 'norse', 'norse_timings.py')
 const format = (x: number) => x.toExponential(2)
-const NAMES = ['ff-1e3', 'ff-1e5', 'ff-1e6', 'weighted-256', 'weighted-1024', 'step-1e3']
 
 /** The backend `auto` picks for `w` (registered by the imports above: node-*, wasm-simd, js). */
 async function autoPick(w: Workload): Promise<string> {
@@ -109,10 +108,8 @@ if (!existsSync(python)) {
   console.error(`no Norse venv at ${python}: run bash benchmarks/norse/setup.sh first`)
   process.exit(1)
 }
-const names = process.argv.slice(2).length ? process.argv.slice(2) : NAMES
-for (const name of names) {
-  const w = findWorkload(name)
-  if (!w) throw new Error(`unknown workload ${name}`)
+for (const w of workloadsNamed(process.argv.slice(2))) {
+  const name = w.name
   const [machine, figure] = norse(name) as [Record<string, number | string>, Record<string, number>]
   const ours = await leaky(w)
   const load = loadavg()[0]?.toFixed(2)

@@ -9,13 +9,12 @@ import { loadavg } from 'node:os'
 import {
   bestCFigure,
   describeCReferences,
-  findWorkload,
   makeWorkload,
   measure,
   measureCReferences,
   neuronSteps,
-  WORKLOADS,
   type Workload,
+  workloadsNamed,
 } from '@leaky/bench'
 import { jsBackend, type Layer, relativeError, type StateHandle, type Tensor } from '@leaky/core'
 import { wasmSimdBackend } from '@leaky/wasm-simd'
@@ -125,14 +124,4 @@ async function bench(w: Workload): Promise<void> {
   }
 }
 
-const names = process.argv.slice(2)
-const selected = names.length
-  ? names.map(
-      (n) =>
-        findWorkload(n) ??
-        (() => {
-          throw new Error(`unknown workload ${n}`)
-        })(),
-    )
-  : WORKLOADS
-for (const w of selected) await bench(w)
+for (const w of workloadsNamed(process.argv.slice(2))) await bench(w)

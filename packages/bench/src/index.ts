@@ -13,4 +13,12 @@ export {
 } from './c-limit.js'
 export { NORSE_MACHINE, type NorseFigure, norseFigures } from './norse.js'
 export { type MeasureOptions, measure, type Timing } from './timing.js'
-export { findWorkload, inputShape, makeWorkload, neuronSteps, WORKLOADS, type Workload } from './workloads.js'
+export {
+  findWorkload,
+  inputShape,
+  makeWorkload,
+  neuronSteps,
+  WORKLOADS,
+  type Workload,
+  workloadsNamed,
+} from './workloads.js'

@@ -89,6 +89,16 @@ export function findWorkload(name: string): Workload | undefined {
   return WORKLOADS.find((w) => w.name === name)
 }
 
+/** The workloads a benchmark script's arguments name (all of them for none), or an Error naming an unknown one. */
+export function workloadsNamed(names: readonly string[]): Workload[] {
+  if (names.length === 0) return [...WORKLOADS]
+  return names.map((n) => {
+    const w = findWorkload(n)
+    if (!w) throw new Error(`unknown workload ${n}; known: ${WORKLOADS.map((k) => k.name).join(', ')}`)
+    return w
+  })
+}
+
 /** Neuron-steps one execution of the workload performs (T·batch·N). */
 export function neuronSteps(w: Workload): number {
   return w.steps * w.batch * w.neurons

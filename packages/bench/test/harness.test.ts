@@ -3,13 +3,16 @@ import { describe, expect, it } from 'vitest'
 import { C_REFERENCES, compileCLimit, measureCLimit, measureCReferences } from '../src/c-limit.js'
 import { norseFigures } from '../src/norse.js'
 import { measure } from '../src/timing.js'
-import { inputShape, makeWorkload, neuronSteps, WORKLOADS } from '../src/workloads.js'
+import {
+  inputShape,
+  makeWorkload,
+  neuronSteps,
+  WORKLOADS,
+  type Workload,
+  workloadsNamed,
+} from '../src/workloads.js'
 
-function byName(name: string) {
-  const w = WORKLOADS.find((k) => k.name === name)
-  if (!w) throw new Error(`no workload ${name}`)
-  return w
-}
+const byName = (name: string) => workloadsNamed([name])[0] as Workload
 
 describe('benchmark harness', () => {
   it('has the anchor workloads with their shapes', () => {
@@ -17,6 +20,13 @@ describe('benchmark harness', () => {
     expect(inputShape(byName('weighted-256'))).toEqual([500, 64, 256])
     expect(neuronSteps(byName('weighted-1024'))).toBe(200 * 256 * 1024)
     for (const w of WORKLOADS) expect(norseFigures(w).length).toBeGreaterThan(0)
+  })
+  it("picks the workloads a script's arguments name: all for none, an Error naming an unknown one", () => {
+    expect(workloadsNamed([]).map((w) => w.name)).toEqual(WORKLOADS.map((w) => w.name))
+    expect(workloadsNamed(['step-1e3', 'ff-1e5']).map((w) => w.name)).toEqual(['step-1e3', 'ff-1e5'])
+    expect(() => workloadsNamed(['ff-1e5', 'ff-1e4'])).toThrow(
+      /unknown workload ff-1e4; known: ff-1e3, ff-1e5/,
+    )
   })
   it('makes inputs a layer accepts (spikes are 0/1)', async () => {
     const w = { ...byName('weighted-256'), steps: 3, batch: 2 }
