@@ -54,56 +54,15 @@ export function runPiece(
   const n = (i: number) => g[i] as number
   const u0 = p * n(1)
   const count = Math.min(n(1), n(2) - u0)
+  // x, out, stride, vIn, iIn, vOut, iOut of the piece: every address moved on by `o` bytes.
+  const at = (o: number) => [n(3) + o, n(4) + o, n(5), n(6) + o, n(7) + o, n(8) + o, n(9) + o]
   if (op === 4) {
-    const o = u0 * 4
-    k.li_scalar?.(
-      n(3) + o,
-      n(4) + o,
-      n(5),
-      n(6) + o,
-      n(7) + o,
-      n(8) + o,
-      n(9) + o,
-      count,
-      n(10),
-      f[0] as number,
-      f[1] as number,
-      f[2] as number,
-    )
+    k.li_scalar?.(...at(u0 * 4), count, n(10), f[0] as number, f[1] as number, f[2] as number)
   } else if (op === 5) {
-    const o = u0 * n(10) * 4
-    k.li_vector?.(
-      n(3) + o,
-      n(4) + o,
-      n(5),
-      n(6) + o,
-      n(7) + o,
-      n(8) + o,
-      n(9) + o,
-      n(10),
-      count,
-      n(11),
-      n(12),
-      n(13),
-      n(14),
-    )
+    k.li_vector?.(...at(u0 * n(10) * 4), n(10), count, n(11), n(12), n(13), n(14))
   } else if (op === 6) {
     const o = u0 * 4
-    k.li_vector?.(
-      n(3) + o,
-      n(4) + o,
-      n(5),
-      n(6) + o,
-      n(7) + o,
-      n(8) + o,
-      n(9) + o,
-      count,
-      1,
-      n(10),
-      n(11) + o,
-      n(12) + o,
-      n(13) + o,
-    )
+    k.li_vector?.(...at(o), count, 1, n(10), n(11) + o, n(12) + o, n(13) + o)
   } else if (op === 7) {
     k.project?.(
       n(3) + u0 * n(4) * 4,
