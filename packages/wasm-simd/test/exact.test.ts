@@ -120,6 +120,47 @@ describe('wasm-simd is bit-exact with the js backend', () => {
   }
 })
 
+describe("vLeak = ±0 (Norse's default): li.wat's shorter form of the update", () => {
+  // (vLeak − v) + j is computed as j − v: the same bits unless signed zeros or rounding say
+  // otherwise, so the inputs mix signed zeros, subnormals and large values into random ones.
+  const special = [0, -0, 1e-40, -1e-40, 3e38, -3e38, 1e-7, -1]
+  function mixed(seed: number, n: number): Float32Array {
+    const rand = mulberry32(seed)
+    return Float32Array.from({ length: n }, () =>
+      rand() < 0.4 ? (special[Math.floor(rand() * special.length)] as number) : 4 * rand() - 2,
+    )
+  }
+  for (const vLeak of [0, -0]) {
+    it(`vLeak = ${Object.is(vLeak, -0) ? '-0' : '+0'}: run, step and zero-copy give js's bits`, async () => {
+      const steps = 37
+      const neurons = 16 * 5 + 4 + 3
+      const spec: LayerSpec = { neurons, params: { tauSynInv: 250, tauMemInv: 120, vLeak } }
+      const xs: Tensor = { data: mixed(1, steps * neurons), shape: [steps, neurons] }
+      const state: LIState = {
+        v: { data: mixed(2, neurons), shape: [neurons] },
+        i: { data: mixed(3, neurons), shape: [neurons] },
+      }
+      const reference = simulate(resolveSpec(spec), xs, state)
+      const layer = await create(spec)
+      try {
+        const ran = await layer.run(xs, state)
+        expectSameBits('run', ran.voltages.data, reference.voltages.data)
+        expectSameBits('run final i', ran.state.i.data, reference.state.i.data)
+        const stepped = await stepSequence(layer, xs, state)
+        expectSameBits('step', stepped.outputs.data, reference.voltages.data)
+        const x = layer.allocate(xs.shape)
+        x.data.set(xs.data)
+        const out = layer.allocate(reference.voltages.shape)
+        const zero = await layer.run(x, state, { output: out.data })
+        expectSameBits('zero-copy', out.data, reference.voltages.data)
+        expectSameBits('zero-copy final v', zero.state.v.data, reference.state.v.data)
+      } finally {
+        await layer.dispose()
+      }
+    })
+  }
+})
+
 describe('two threads over the shared memory', () => {
   it('has a helper thread in Node (this machine has 2 cores)', async () => {
     expect((await getSharedEngine())?.helper).toBeDefined()
