@@ -59,6 +59,11 @@ try {
   await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`)
   await page.waitForSelector('body[data-ready="1"]', { state: 'attached' })
   console.log('Chromium page:', JSON.stringify(await page.evaluate('window.leakyBench.info()')))
+  const copy = (await page.evaluate(`window.leakyBench.copy(${T}, ${N}, 5)`)) as { median: number }
+  const crate = (T * N) / copy.median
+  console.log(
+    `Chromium copy ceiling (the page's thread copying x in and v out, no kernel): ${format(crate)} neuron-steps/s = ${(crate / limit).toFixed(3)} × best C`,
+  )
   for (const zeroCopy of [false, true]) {
     const r = (await page.evaluate(`window.leakyBench.bench(${T}, ${N}, 5, ${zeroCopy})`)) as {
       median: number

@@ -93,7 +93,6 @@ export class Engine {
   #inUse = 0
   /** The second thread (shared engines where the platform has one), and the queue for it. */
   helper: Helper | undefined
-  #helperQueue: Promise<unknown> = Promise.resolve()
   #helperBusy = false
 
   constructor(memory: WebAssembly.Memory, shared: boolean, instance: WebAssembly.Instance) {
@@ -122,31 +121,19 @@ export class Engine {
   }
 
   /**
-   * Runs `work` with the helper thread. Where the helper's wait blocks (Node, workers) and no call
-   * holds it, at once, returning what `work` returns: such a call never yields, so it may read the
-   * caller's arrays throughout (BaseLayer's contract: a call that starts at once reads them in place
-   * and must be done with them before its first await). Elsewhere after the calls before it.
+   * `work` with the helper thread, or `alone` where there is none or it is in use (a call made from
+   * within another one, by a getter of the caller's tensor). Either runs at once and never yields:
+   * the helper's waits are synchronous.
    */
-  withHelper<T>(work: (helper: Helper) => T): T | Promise<Awaited<T>> {
-    const helper = this.helper as Helper
-    if (helper.blocks && !this.#helperBusy) {
-      this.#helperBusy = true
-      try {
-        return work(helper)
-      } finally {
-        this.#helperBusy = false
-      }
+  withHelper<T>(work: (helper: Helper) => T, alone: () => T): T {
+    const helper = this.helper
+    if (!helper || this.#helperBusy) return alone()
+    this.#helperBusy = true
+    try {
+      return work(helper)
+    } finally {
+      this.#helperBusy = false
     }
-    const result = this.#helperQueue.then(async (): Promise<Awaited<T>> => {
-      this.#helperBusy = true
-      try {
-        return await work(helper)
-      } finally {
-        this.#helperBusy = false
-      }
-    })
-    this.#helperQueue = result.catch(() => undefined)
-    return result
   }
 
   /** Bytes in blocks now handed out (for leak checks). */

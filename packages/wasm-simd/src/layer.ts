@@ -198,9 +198,7 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
       const slice = Math.min(steps, weightedSlice(rows, this.spec.inputs, this.spec.neurons))
       return [slice * rows * this.spec.inputs, slice * width, 2 * width]
     }
-    // A page stages a large feed-forward x whole (see #feedForward).
-    const staged = this.#shared?.helper?.blocks === false ? steps * width : 0
-    return [steps > 0 ? 3 * pipelinedTile(steps, width).floats : 0, 2 * width, staged]
+    return [steps > 0 ? 3 * pipelinedTile(steps, width).floats : 0, 2 * width]
   }
 
   protected async runSequence(
@@ -230,19 +228,15 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
         shared.owns(out) ||
         (shared.helper && (this.spec.weights || steps * width >= PIPELINE_MIN)))
     const engine = inShared ? shared : this.#plain
-    // Where this thread waits for the helper asynchronously (a page), a weighted run of the caller's
-    // x would read its slices across awaits: it reads a copy taken now (a feed-forward one stages x
-    // in wasm memory first). Elsewhere every wait for the helper blocks, so all copies into wasm
-    // memory are made before the call first yields and x is read in place.
-    let x = xs.data
-    if (this.spec.weights && engine.helper && !engine.helper.blocks && !engine.owns(x)) x = x.slice()
+    // Nothing below yields (the helper's waits are synchronous): the caller's x is read in place.
+    const x = xs.data
     const place = this.#place(engine)
     const state = engine.alloc(2 * width * F)
     try {
       this.#load(engine, start, state, width)
       if (steps > 0) {
-        if (this.spec.weights) await this.#weighted(engine, place, x, out, steps, sizeOf(batch), state, width)
-        else await this.#feedForward(engine, place, x, out, steps, sizeOf(batch), state, width)
+        if (this.spec.weights) this.#weighted(engine, place, x, out, steps, sizeOf(batch), state, width)
+        else this.#feedForward(engine, place, x, out, steps, sizeOf(batch), state, width)
       }
       const heap = engine.heap
       const at = state / F
@@ -444,7 +438,7 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     k.li_vector(x, out, stride, vIn, iIn, vOut, iOut, count / rows, rows, steps, c, c + N * F, c + 2 * N * F)
   }
 
-  async #feedForward(
+  #feedForward(
     engine: Engine,
     place: Placement,
     x: Float32Array,
@@ -453,40 +447,13 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     rows: number,
     state: number,
     width: number,
-  ) {
+  ): void {
     if (engine.owns(x) && engine.owns(out)) {
-      // Zero-copy: the whole sequence in one call (two with a helper thread), where the arrays lie.
-      await this.#kernelParallel(
-        engine,
-        place,
-        x.byteOffset,
-        out.byteOffset,
-        width,
-        state,
-        width,
-        rows,
-        steps,
-      )
+      // Zero-copy: the whole sequence in one call (split with a helper thread), where the arrays lie.
+      this.#kernelParallel(engine, place, x.byteOffset, out.byteOffset, width, state, width, rows, steps)
       return
     }
-    const large = engine.helper !== undefined && steps * width >= PIPELINE_MIN
-    if (large && !engine.helper?.blocks) {
-      // A page waits for its worker asynchronously and must not read the caller's x across those
-      // waits: x is staged whole in wasm memory (one copy, before any await), updated there in place
-      // on two threads, and copied out.
-      const bytes = steps * width * F
-      const staged = engine.alloc(bytes)
-      try {
-        engine.heap.set(x, staged / F)
-        const updated = this.#kernelParallel(engine, place, staged, staged, width, state, width, rows, steps)
-        if (updated) await updated
-        out.set(engine.heap.subarray(staged / F, staged / F + steps * width))
-      } finally {
-        engine.free(staged, bytes)
-      }
-      return
-    }
-    const pipelined = large
+    const pipelined = engine.helper !== undefined && steps * width >= PIPELINE_MIN
     const size = pipelined ? pipelinedTile(steps, width) : TILE
     const tiles = this.#tiles(place, steps, width, size)
     const tileFloats = tiles.reduce((m, t) => Math.max(m, t.tn * t.len), 0)
@@ -495,19 +462,21 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     const buffers = pipelined ? 3 : 1
     const scratchBytes = tileFloats * F
     const scratch = Array.from({ length: buffers }, () => engine.alloc(scratchBytes))
-    try {
-      if (!pipelined) {
-        for (const tile of tiles) {
-          this.#copyIn(engine, tile, x, width, scratch[0] as number)
-          this.#kernel(engine, place, ...this.#tileArgs(tile, scratch[0] as number, state, width))
-          this.#copyOut(engine, tile, out, width, scratch[0] as number)
-        }
-        return
+    const alone = () => {
+      const at = scratch[0] as number
+      for (const tile of tiles) {
+        this.#copyIn(engine, tile, x, width, at)
+        this.#kernel(engine, place, ...this.#tileArgs(tile, at, state, width))
+        this.#copyOut(engine, tile, out, width, at)
       }
-      const run = engine.withHelper((helper) =>
-        this.#pipeline(engine, helper, place, tiles, scratch, x, out, state, width),
-      )
-      await run
+    }
+    try {
+      if (pipelined)
+        engine.withHelper(
+          (helper) => this.#pipeline(engine, helper, place, tiles, scratch, x, out, state, width),
+          alone,
+        )
+      else alone()
     } finally {
       for (const address of scratch) engine.free(address, scratchBytes)
     }
@@ -515,9 +484,9 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
 
   /**
    * The tiles through three buffers: the helper updates tile k while this thread copies tile k+1 in
-   * and tile k−1 out. Only where the helper's wait blocks: it must not yield while it reads x.
+   * and tile k−1 out (a tile the helper did not take in time is updated here).
    */
-  async #pipeline(
+  #pipeline(
     engine: Engine,
     helper: Helper,
     place: Placement,
@@ -527,12 +496,14 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     out: Float32Array,
     state: number,
     width: number,
-  ): Promise<void> {
+  ): void {
     const at = (k: number) => scratch[k % 3] as number
     this.#copyIn(engine, tiles[0] as Tile, x, width, at(0))
     for (let k = 0; k < tiles.length; k++) {
-      const call = this.#kernelCall(place, ...this.#tileArgs(tiles[k] as Tile, at(k), state, width))
+      const args = this.#tileArgs(tiles[k] as Tile, at(k), state, width)
+      const call = this.#kernelCall(place, ...args)
       helper.post(call.op, call.ints, call.floats)
+      let done: boolean
       try {
         const next = tiles[k + 1]
         if (next) this.#copyIn(engine, next, x, width, at(k + 1))
@@ -540,9 +511,9 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
         if (previous) this.#copyOut(engine, previous, out, width, at(k - 1))
       } finally {
         // A failed copy still waits for the posted tile: the helper must be idle for the next call.
-        const waiting = helper.wait()
-        if (waiting) await waiting
+        done = helper.wait()
       }
+      if (!done) this.#kernel(engine, place, ...args)
     }
     this.#copyOut(engine, tiles[tiles.length - 1] as Tile, out, width, at(tiles.length - 1))
   }
@@ -629,8 +600,8 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
 
   /**
    * #kernel over a whole [v | i] state at `state` (in place), split with the engine's helper thread
-   * when it has one and the call is large enough: the helper takes the upper half of the rows (or of
-   * the neurons), this thread the lower half.
+   * when it has one and the call is large enough: pieces of rows (or of neurons) that both threads
+   * claim.
    */
   #kernelParallel(
     engine: Engine,
@@ -642,7 +613,7 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     count: number,
     rows: number,
     steps: number,
-  ): void | Promise<void> {
+  ): void {
     const v = state
     const i = state + count * F
     const N = this.spec.neurons
@@ -657,12 +628,13 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
       byRows ? Math.ceil(units / SPLIT_PIECES) : Math.ceil(units / SPLIT_PIECES / 16) * 16,
     )
     const pieces = Math.ceil(units / per)
-    if (!engine.helper || count * steps < PARALLEL_MIN || pieces < 2) {
-      this.#kernel(engine, place, x, out, stride, v, i, v, i, count, rows, steps)
+    const alone = () => this.#kernel(engine, place, x, out, stride, v, i, v, i, count, rows, steps)
+    if (count * steps < PARALLEL_MIN || pieces < 2) {
+      alone()
       return
     }
     const k = engine.kernels
-    return engine.withHelper((helper) => {
+    engine.withHelper((helper) => {
       if (!c) {
         const ints = [pieces, per, count, x, out, stride, v, i, v, i, steps]
         return helper.split(OP.split_scalar, ints, [this.#a, this.#b, this.#vl], k)
@@ -674,21 +646,16 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
       }
       const ints = [pieces, per, count, x, out, stride, v, i, v, i, steps, ...params]
       return helper.split(OP.split_neurons, ints, [], k)
-    })
+    }, alone)
   }
 
   /** #project split by rows with the helper thread (each with its own index scratch). */
-  #projectParallel(
-    engine: Engine,
-    place: Placement,
-    x: number,
-    rows: number,
-    into: number,
-  ): void | Promise<void> {
+  #projectParallel(engine: Engine, place: Placement, x: number, rows: number, into: number): void {
     const K = this.spec.inputs
     const N = this.spec.neurons
-    if (!engine.helper || rows < 2 || rows * K * N < PARALLEL_MIN) {
-      this.#project(engine, place, x, rows, into)
+    const alone = () => this.#project(engine, place, x, rows, into)
+    if (rows < 2 || rows * K * N < PARALLEL_MIN) {
+      alone()
       return
     }
     const limit = Math.floor(K * SPARSE_FRACTION)
@@ -707,7 +674,7 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
       worker,
       limit,
     ]
-    return engine.withHelper((helper) => helper.split(OP.split_project, ints, [], engine.kernels))
+    engine.withHelper((helper) => helper.split(OP.split_project, ints, [], engine.kernels), alone)
   }
 
   /** x·Wᵀ for `rows` rows of x at `x` into `into` (the event-driven path for sparse rows). */
@@ -717,7 +684,7 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     engine.kernels.project(x, rows, K, place.weights, this.spec.neurons, into, place.indices, limit)
   }
 
-  async #weighted(
+  #weighted(
     engine: Engine,
     place: Placement,
     x: Float32Array,
@@ -726,7 +693,7 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     rows: number,
     state: number,
     width: number,
-  ) {
+  ): void {
     const K = this.spec.inputs
     // Slices of whole time steps, so that the currents x·Wᵀ writes are still in cache when the
     // update reads them: x (read where it lies if the caller allocated it in wasm memory, else
@@ -745,13 +712,8 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
         const xAt = xInPlace ? x.byteOffset + t0 * rows * K * F : xs
         if (!xInPlace) engine.heap.set(x.subarray(t0 * rows * K, (t0 + tn) * rows * K), xs / F)
         const cAt = outInPlace ? out.byteOffset + t0 * width * F : cs
-        // These await only where the helper's wait is a promise (then x is a copy): elsewhere the
-        // whole loop runs before the call first yields.
-        const projected = this.#projectParallel(engine, place, xAt, tn * rows, cAt)
-        if (projected) await projected
-        const updated = this.#kernelParallel(engine, place, cAt, cAt, width, state, width, rows, tn)
-        if (updated) await updated
-        // After an await the memory may have grown (another layer's call): a fresh view.
+        this.#projectParallel(engine, place, xAt, tn * rows, cAt)
+        this.#kernelParallel(engine, place, cAt, cAt, width, state, width, rows, tn)
         if (!outInPlace) out.set(engine.heap.subarray(cs / F, cs / F + tn * width), t0 * width)
       }
     } finally {

@@ -7,15 +7,22 @@ import { BackendError } from '@leaky/core'
  * split call: its neurons or rows cut into pieces that this thread and the worker claim one by one
  * from a counter, so a thread that is descheduled (a busy machine) or slower leaves its share to the
  * other instead of holding the whole call up.
+ *
+ * Every wait is synchronous (Atomics.wait where this thread may block, polling on a page's main
+ * thread, which may not): a call that uses the helper never yields, so it may read the caller's
+ * arrays throughout, as a kernel on one thread would. A job the worker has not taken yet can be
+ * taken back, so a worker that is slow to wake (or gone) costs time, never a hang.
  */
 
 /**
- * Control block: [0] state (0 idle, 1 job posted, 2 done, 3 failed: the kernel trapped), [1] op,
- * [2..] arguments, [28] the claim counter.
+ * Control block: [0] state (0 idle, 1 job posted, 4 taken by the worker, 2 done, 3 failed: the
+ * kernel trapped), [1] op, [2..] arguments, [28] the claim counter, [29] 1 once the worker runs.
  */
 const CONTROL_INTS = 32
 export const CONTROL_BYTES = CONTROL_INTS * 4
 const COUNTER = 28
+const ALIVE = 29
+const [IDLE, POSTED, DONE, FAILED, TAKEN] = [0, 1, 2, 3, 4]
 
 /**
  * How long a thread polls before it sleeps in Atomics.wait: a sleeping thread takes ~50 µs to wake
@@ -24,6 +31,10 @@ const COUNTER = 28
  */
 const WORKER_SPIN_MS = 0.25
 const WAIT_SPIN_MS = 1
+/** A posted job the worker has not taken within this long is taken back and run here. */
+const TAKE_BACK_MS = 2
+/** How long startHelper waits for a new worker to report that it runs. */
+const START_MS = 10_000
 
 /**
  * The op codes the worker knows. Split ops' integer arguments start with [pieces, per piece, total];
@@ -100,6 +111,8 @@ function workerMain(
   const k = new WebAssembly.Instance(module, { env: { memory } }).exports as KernelExports
   const a = new Int32Array(memory.buffer, control, 32)
   const f = new Float32Array(memory.buffer, control, 32)
+  Atomics.store(a, 29, 1)
+  Atomics.notify(a, 29)
   for (;;) {
     // Jobs come in bursts (a split call's next one, the next tile, the next run of a loop), and a
     // sleeping thread takes ~50 µs to wake: poll for a while before sleeping.
@@ -109,6 +122,8 @@ function workerMain(
       s = Atomics.load(a, 0)
     }
     for (; s !== 1; s = Atomics.load(a, 0)) Atomics.wait(a, 0, s)
+    // Taken (4), unless the poster took it back first (then it is 0 again, or a later job).
+    if (Atomics.compareExchange(a, 0, 1, 4) !== 1) continue
     const op = a[1] as number
     const ints = (from: number, to: number) => Array.from(a.subarray(from, to))
     const split = splitInts[op]
@@ -139,18 +154,22 @@ function failed(): BackendError {
 }
 
 export interface Helper {
-  /** Whether wait() blocks this thread (Node, workers) rather than returning a promise (a page). */
-  readonly blocks: boolean
-  /** Posts `op` with its arguments to the worker (floats at `floatAt` are written as f32). */
+  /** Posts `op` with its arguments to the worker (floats are written as f32 after the integers). */
   post(op: number, ints: readonly number[], floats?: readonly number[]): void
-  /** Waits for the posted job: blocking where this thread may block (Node), else asynchronously. */
-  wait(): void | Promise<void>
+  /**
+   * Waits for the posted job, synchronously. False when the worker had not taken it within
+   * TAKE_BACK_MS (at once with `now`) and it was taken back: the caller runs it itself. Throws a
+   * BackendError when the worker's kernel trapped.
+   */
+  wait(now?: boolean): boolean
   /**
    * Runs a split op on both threads: posts it, claims pieces here with `kernels` until none is
-   * left, then waits for the worker's last piece.
+   * left, then waits for the worker's last piece (none, if the worker had not started: then every
+   * piece ran here).
    */
-  split(op: number, ints: readonly number[], floats: readonly number[], kernels: object): void | Promise<void>
-  close(): void
+  split(op: number, ints: readonly number[], floats: readonly number[], kernels: object): void
+  /** Stops the worker (settled once it has stopped). */
+  close(): Promise<void>
 }
 
 type NodeWorker = {
@@ -159,7 +178,7 @@ type NodeWorker = {
   on(e: string, f: (x: unknown) => void): void
 }
 
-/** Whether this thread may block in Atomics.wait (Node's main thread may; a page's may not). */
+/** Whether this thread may sleep in Atomics.wait (Node's main thread may; a page's may not: it polls). */
 function mayBlock(): boolean {
   return typeof (globalThis as { document?: unknown }).document === 'undefined'
 }
@@ -178,7 +197,7 @@ export async function startHelper(
     const f = new Float32Array(memory.buffer, control, CONTROL_INTS)
     const source = `(${workerMain.toString()})`
     const args = `(${runPiece.toString()}), ${JSON.stringify(SPLIT_INTS)}, ${WORKER_SPIN_MS}`
-    let close: () => void
+    let close: () => Promise<void>
     const proc = (globalThis as { process?: { versions?: { node?: string } } }).process
     if (proc?.versions?.node) {
       const { Worker } = (await import(/* @vite-ignore */ 'node:worker_threads' as string)) as {
@@ -193,7 +212,7 @@ export async function startHelper(
         { eval: true, workerData: { memory, module, control } },
       )
       worker.unref()
-      close = () => void worker.terminate()
+      close = () => worker.terminate().then(() => undefined)
     } else {
       const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator
       if (typeof Worker === 'undefined' || (nav?.hardwareConcurrency ?? 1) < 2) return undefined
@@ -204,11 +223,28 @@ export async function startHelper(
       )
       const worker = new Worker(url)
       worker.postMessage({ memory, module, control })
-      close = () => worker.terminate()
+      close = async () => worker.terminate()
+    }
+    // The worker runs before the helper is handed out: no call waits on a worker still starting.
+    const started = performance.now()
+    while (Atomics.load(a, ALIVE) !== 1) {
+      if (performance.now() - started > START_MS) {
+        await close()
+        return undefined
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1))
     }
     const blocks = mayBlock()
+    /** Polls state [0] while it is `from`, for up to `ms`; the state last seen. */
+    const poll = (from: number, ms: number) => {
+      let s = Atomics.load(a, 0)
+      for (let n = 0, until = performance.now() + ms; s === from; n++) {
+        if ((n & 127) === 0 && performance.now() > until) break
+        s = Atomics.load(a, 0)
+      }
+      return s
+    }
     const helper: Helper = {
-      blocks,
       post(op, ints, floats = []) {
         a[1] = op
         Atomics.store(a, COUNTER, 0)
@@ -218,39 +254,18 @@ export async function startHelper(
         floats.forEach((v, k) => {
           f[2 + ints.length + k] = v
         })
-        Atomics.store(a, 0, 1)
+        Atomics.store(a, 0, POSTED)
         Atomics.notify(a, 0)
       },
-      wait() {
-        if (blocks) {
-          let s = Atomics.load(a, 0)
-          for (let n = 0, until = performance.now() + WAIT_SPIN_MS; s === 1; n++) {
-            if ((n & 127) === 0 && performance.now() > until) break
-            s = Atomics.load(a, 0)
-          }
-          for (; s !== 2 && s !== 3; s = Atomics.load(a, 0)) Atomics.wait(a, 0, s)
-          Atomics.store(a, 0, 0)
-          if (s === 3) throw failed()
-          return
-        }
-        return (async () => {
-          const waitAsync = (
-            Atomics as unknown as {
-              waitAsync(
-                a: Int32Array,
-                i: number,
-                v: number,
-              ): { async: boolean; value: Promise<string> | string }
-            }
-          ).waitAsync
-          let s = Atomics.load(a, 0)
-          for (; s !== 2 && s !== 3; s = Atomics.load(a, 0)) {
-            const r = waitAsync(a, 0, s)
-            if (r.async) await r.value
-          }
-          Atomics.store(a, 0, 0)
-          if (s === 3) throw failed()
-        })()
+      wait(now = false) {
+        let s = now ? Atomics.load(a, 0) : poll(POSTED, TAKE_BACK_MS)
+        if (s === POSTED && Atomics.compareExchange(a, 0, POSTED, IDLE) === POSTED) return false
+        // Taken: the worker finishes it in the time the kernel takes.
+        s = poll(TAKEN, blocks ? WAIT_SPIN_MS : Number.POSITIVE_INFINITY)
+        for (; s !== DONE && s !== FAILED; s = Atomics.load(a, 0)) Atomics.wait(a, 0, s)
+        Atomics.store(a, 0, IDLE)
+        if (s === FAILED) throw failed()
+        return true
       },
       split(op, ints, floats, kernels) {
         helper.post(op, ints, floats)
@@ -263,11 +278,7 @@ export async function startHelper(
         } catch (e) {
           error = e ?? new Error('wasm-simd: a kernel failed')
         }
-        const waiting = helper.wait()
-        if (waiting)
-          return waiting.then(() => {
-            if (error !== undefined) throw error
-          })
+        helper.wait(true)
         if (error !== undefined) throw error
       },
       close,

@@ -14,9 +14,10 @@ import {
 import { caseSpec, runCase, stepCase, stepSequence } from '@leaky/core/conformance'
 import { loadGoldenFiles } from '@leaky/core/conformance/node'
 import { describe, expect, it } from 'vitest'
+import { SHARED_WASM } from '../src/generated/li-wasm.js'
 import { type Engine, getEngine, getSharedEngine, wasmSimdBackend } from '../src/index.js'
 import { indexInts, packedWeightFloats, packWeights, type WasmSimdLayer } from '../src/layer.js'
-import { OP } from '../src/threads.js'
+import { OP, startHelper } from '../src/threads.js'
 
 const golden = loadGoldenFiles()
 
@@ -270,6 +271,33 @@ describe('two threads over the shared memory', () => {
         await layer.dispose()
       }
     }
+  })
+
+  it('a worker that is gone costs time, never a hang: a posted job is taken back, a split runs here', async () => {
+    // A helper of its own over a small shared memory, its worker stopped before any job.
+    const module = await WebAssembly.compile(Buffer.from(SHARED_WASM, 'base64'))
+    const memory = new WebAssembly.Memory({ initial: 4, maximum: 4, shared: true })
+    const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports
+    const helper = await startHelper(memory, module, 64)
+    if (!helper) throw new Error('Node has a helper thread here')
+    await helper.close()
+    const { spec, xs, state } = ffCase(5, 24, [], 100, false)
+    const { a, b, vLeak } = resolveSpec(spec).coefficients
+    const N = 100
+    const [x, out, v, i] = [1024, 1024 + 24 * N * 4, 1024 + 48 * N * 4, 1024 + 49 * N * 4]
+    const heap = new Float32Array(memory.buffer)
+    heap.set(xs.data, x / 4)
+    heap.set(state.v.data, v / 4)
+    heap.set(state.i.data, i / 4)
+    const floats = [a[0], b[0], vLeak[0]] as number[]
+    helper.post(OP.li_scalar, [x, out, N, v, i, v, i, N, 24], floats)
+    expect(helper.wait()).toBe(false)
+    expect(heap.subarray(out / 4, out / 4 + 24 * N).every((e) => e === 0)).toBe(true)
+    // Pieces of 16 neurons: the worker takes none, so all of them run on this thread.
+    helper.split(OP.split_scalar, [7, 16, N, x, out, N, v, i, v, i, 24], floats, kernels)
+    const reference = simulate(resolveSpec(spec), xs, state)
+    expectSameBits('split without a worker', heap.slice(out / 4, out / 4 + 24 * N), reference.voltages.data)
+    expectSameBits('final i', heap.slice(i / 4, i / 4 + N), reference.state.i.data)
   })
 
   it('a kernel that traps in the helper thread is a BackendError, and the helper takes the next job', async () => {

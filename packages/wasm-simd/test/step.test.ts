@@ -72,13 +72,13 @@ describe('wasm-simd step states', () => {
     await layer.dispose()
   })
 
-  it('a step called during a run that waits for the helper thread runs after it', async () => {
+  it('a step called while a two-thread run is in progress runs after it', async () => {
     const engine = await getSharedEngine()
     if (!engine?.helper) throw new Error('Node has a shared memory and a helper thread here')
     const layer = await create()
     const [x, y] = [row(), row()]
     const first = await layer.step(x)
-    // Zero-copy and large: split with the helper thread, so the run awaits mid-call.
+    // Zero-copy and large: split with the helper thread.
     const steps = 8192
     const xs = layer.allocate([steps, N])
     xs.data.set(Float32Array.from({ length: steps * N }, () => rand()))
