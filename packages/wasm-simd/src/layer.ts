@@ -196,7 +196,8 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     if (this.spec.weights && steps > 0) {
       const rows = sizeOf(batch)
       const slice = Math.min(steps, weightedSlice(rows, this.spec.inputs, this.spec.neurons))
-      return [slice * rows * this.spec.inputs, slice * width, 2 * width]
+      // Two slices of x and of currents: one is copied while the other is computed (#weighted).
+      return [2 * slice * rows * this.spec.inputs, 2 * slice * width, 2 * width]
     }
     return [steps > 0 ? 3 * pipelinedTile(steps, width).floats : 0, 2 * width]
   }
@@ -649,11 +650,24 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     }, alone)
   }
 
-  /** #project split by rows with the helper thread (each with its own index scratch). */
-  #projectParallel(engine: Engine, place: Placement, x: number, rows: number, into: number): void {
+  /**
+   * #project split by rows with the helper thread (each with its own index scratch). `meanwhile`
+   * runs on this thread once the helper has started, before this thread claims its pieces.
+   */
+  #projectParallel(
+    engine: Engine,
+    place: Placement,
+    x: number,
+    rows: number,
+    into: number,
+    meanwhile?: () => void,
+  ): void {
     const K = this.spec.inputs
     const N = this.spec.neurons
-    const alone = () => this.#project(engine, place, x, rows, into)
+    const alone = () => {
+      meanwhile?.()
+      this.#project(engine, place, x, rows, into)
+    }
     if (rows < 2 || rows * K * N < PARALLEL_MIN) {
       alone()
       return
@@ -674,7 +688,7 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
       worker,
       limit,
     ]
-    engine.withHelper((helper) => helper.split(OP.split_project, ints, [], engine.kernels), alone)
+    engine.withHelper((helper) => helper.split(OP.split_project, ints, [], engine.kernels, meanwhile), alone)
   }
 
   /** x·Wᵀ for `rows` rows of x at `x` into `into` (the event-driven path for sparse rows). */
@@ -698,27 +712,39 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     // Slices of whole time steps, so that the currents x·Wᵀ writes are still in cache when the
     // update reads them: x (read where it lies if the caller allocated it in wasm memory, else
     // copied in), currents into the output (if it lies in wasm memory, else into scratch), the
-    // update in place, then v out to the caller's array.
+    // update in place, then v out to the caller's array. The copies of the caller's arrays (slice
+    // k+1 in, k−1 out, through two buffers each) run while the helper starts on x·Wᵀ of slice k.
     const slice = weightedSlice(rows, K, this.spec.neurons)
     const xInPlace = engine.owns(x)
     const outInPlace = engine.owns(out)
-    const xBytes = xInPlace ? 0 : slice * rows * K * F
-    const cBytes = outInPlace ? 0 : slice * width * F
-    const xs = xBytes ? engine.alloc(xBytes) : 0
-    const cs = cBytes ? engine.alloc(cBytes) : 0
+    const xFloats = slice * rows * K
+    const cFloats = slice * width
+    const xs = xInPlace ? [] : [engine.alloc(xFloats * F), engine.alloc(xFloats * F)]
+    const cs = outInPlace ? [] : [engine.alloc(cFloats * F), engine.alloc(cFloats * F)]
+    const slices = Math.ceil(steps / slice)
+    const t0 = (k: number) => k * slice
+    const tn = (k: number) => Math.min(slice, steps - k * slice)
+    const copyIn = (k: number) =>
+      engine.heap.set(x.subarray(t0(k) * rows * K, (t0(k) + tn(k)) * rows * K), (xs[k % 2] as number) / F)
+    const copyOut = (k: number) => {
+      const c = (cs[k % 2] as number) / F
+      out.set(engine.heap.subarray(c, c + tn(k) * width), t0(k) * width)
+    }
     try {
-      for (let t0 = 0; t0 < steps; t0 += slice) {
-        const tn = Math.min(slice, steps - t0)
-        const xAt = xInPlace ? x.byteOffset + t0 * rows * K * F : xs
-        if (!xInPlace) engine.heap.set(x.subarray(t0 * rows * K, (t0 + tn) * rows * K), xs / F)
-        const cAt = outInPlace ? out.byteOffset + t0 * width * F : cs
-        this.#projectParallel(engine, place, xAt, tn * rows, cAt)
-        this.#kernelParallel(engine, place, cAt, cAt, width, state, width, rows, tn)
-        if (!outInPlace) out.set(engine.heap.subarray(cs / F, cs / F + tn * width), t0 * width)
+      if (!xInPlace) copyIn(0)
+      for (let k = 0; k < slices; k++) {
+        const xAt = xInPlace ? x.byteOffset + t0(k) * rows * K * F : (xs[k % 2] as number)
+        const cAt = outInPlace ? out.byteOffset + t0(k) * width * F : (cs[k % 2] as number)
+        this.#projectParallel(engine, place, xAt, tn(k) * rows, cAt, () => {
+          if (!xInPlace && k + 1 < slices) copyIn(k + 1)
+          if (!outInPlace && k > 0) copyOut(k - 1)
+        })
+        this.#kernelParallel(engine, place, cAt, cAt, width, state, width, rows, tn(k))
       }
+      if (!outInPlace) copyOut(slices - 1)
     } finally {
-      if (cBytes) engine.free(cs, cBytes)
-      if (xBytes) engine.free(xs, xBytes)
+      for (const address of cs) engine.free(address, cFloats * F)
+      for (const address of xs) engine.free(address, xFloats * F)
     }
   }
 }

@@ -163,11 +163,18 @@ export interface Helper {
    */
   wait(now?: boolean): boolean
   /**
-   * Runs a split op on both threads: posts it, claims pieces here with `kernels` until none is
-   * left, then waits for the worker's last piece (none, if the worker had not started: then every
-   * piece ran here).
+   * Runs a split op on both threads: posts it, runs `meanwhile` (other work of this thread's, while
+   * the worker starts on the pieces), claims pieces here with `kernels` until none is left, then
+   * waits for the worker's last piece (none, if the worker had not started: then every piece ran
+   * here).
    */
-  split(op: number, ints: readonly number[], floats: readonly number[], kernels: object): void
+  split(
+    op: number,
+    ints: readonly number[],
+    floats: readonly number[],
+    kernels: object,
+    meanwhile?: () => void,
+  ): void
   /** Stops the worker (settled once it has stopped). */
   close(): Promise<void>
 }
@@ -267,12 +274,13 @@ export async function startHelper(
         if (s === FAILED) throw failed()
         return true
       },
-      split(op, ints, floats, kernels) {
+      split(op, ints, floats, kernels, meanwhile) {
         helper.post(op, ints, floats)
         const pieces = ints[0] as number
         // Whatever happens here, the worker's pieces are waited for: the next call needs it idle.
         let error: unknown
         try {
+          meanwhile?.()
           for (let p = Atomics.add(a, COUNTER, 1); p < pieces; p = Atomics.add(a, COUNTER, 1))
             runPiece(kernels as KernelExports, op, ints, floats, p, false)
         } catch (e) {
