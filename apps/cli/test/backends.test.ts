@@ -40,7 +40,41 @@ describe('leaky backends', () => {
     expect(['js', 'node-cpu', 'wasm-simd']).toContain(doc.auto)
     expect(doc.ranking[0]?.seconds).toBeGreaterThan(0)
   })
+  it('--input-density declares spike input: an event-driven x·Wᵀ (wasm-simd) is estimated faster for it', () => {
+    const explain = (...density: string[]) => {
+      const r = leaky(
+        'backends',
+        '--explain',
+        ...['--neurons', '256', '--steps', '500', '--batch', '64', '--inputs', '256', '--weighted'],
+        ...density,
+        '--json',
+      )
+      expect(r.code).toBe(0)
+      return JSON.parse(r.stdout) as {
+        workload: { inputDensity?: number }
+        ranking: { backend: string; seconds: number }[]
+      }
+    }
+    const sparse = explain('--input-density', '0.1')
+    const dense = explain()
+    expect(sparse.workload.inputDensity).toBe(0.1)
+    expect(dense.workload.inputDensity).toBeUndefined()
+    const seconds = (doc: typeof dense, name: string) => doc.ranking.find((e) => e.backend === name)?.seconds
+    expect(seconds(sparse, 'wasm-simd')).toBeLessThan(seconds(dense, 'wasm-simd') as number)
+    // node-cpu's MatMul multiplies every zero: the same estimate either way.
+    expect(seconds(sparse, 'node-cpu')).toBe(seconds(dense, 'node-cpu'))
+  })
   it.each([
+    [
+      'a density outside [0, 1]',
+      ['--explain', '--neurons', '10', '--steps', '2', '--weighted', '--input-density', '1.5'],
+      /--input-density takes a number in \[0, 1\]/,
+    ],
+    [
+      'a density without --weighted',
+      ['--explain', '--neurons', '10', '--steps', '2', '--input-density', '0.1'],
+      /add --weighted/,
+    ],
     ['an unknown flag', ['--frobnicate'], /Unknown option/],
     ['--explain without a size', ['--explain', '--neurons', '10'], /needs --neurons N and --steps T/],
     [

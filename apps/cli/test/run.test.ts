@@ -88,6 +88,29 @@ describe('leaky run', () => {
     expect(relativeError(state.data.subarray(0, half), f32(c.final.v))).toBeLessThanOrEqual(1e-5)
     expect(relativeError(state.data.subarray(half), f32(c.final.i))).toBeLessThanOrEqual(1e-5)
   })
+  it('auto weighs spike input by its density, read from the first slice: spikes → wasm-simd, dense → node-cpu', () => {
+    // 50 steps, batch 64, 256 → 256: with the built-in figures (this test's cache holds no
+    // calibration) the event-driven x·Wᵀ wins on spikes of p = 0.1 and the MatMul on real inputs.
+    const rand = mulberry32(7)
+    const shape = [50, 64, 256]
+    const size = 50 * 64 * 256
+    const spikes = Float32Array.from({ length: size }, () => (rand() < 0.1 ? 1 : 0))
+    const reals = Float32Array.from({ length: size }, () => 2 * rand() - 1)
+    const w = Float32Array.from({ length: 256 * 256 }, () => (2 * rand() - 1) / 16)
+    writeFileSync(join(scratch, 'dw.npy'), writeNpy({ data: w, shape: [256, 256] }))
+    const picked = (name: string, data: Float32Array) => {
+      writeFileSync(join(scratch, `${name}.npy`), writeNpy({ data, shape }))
+      const r = leaky(
+        'run',
+        ...['--input', join(scratch, `${name}.npy`), '--weights', join(scratch, 'dw.npy')],
+        ...['--out', join(scratch, `${name}-v.npy`)],
+      )
+      expect(r.code, r.stderr).toBe(0)
+      return /voltages from (\S+) \(auto\)/.exec(r.stdout)?.[1]
+    }
+    expect(picked('spikes', spikes)).toBe('wasm-simd')
+    expect(picked('reals', reals)).toBe('node-cpu')
+  })
   it('takes per-neuron --params (Norse names), --dt and an initial --state', () => {
     const c = golden('ff_per_neuron_params')
     writeFileSync(join(scratch, 'p.json'), JSON.stringify(c.p))

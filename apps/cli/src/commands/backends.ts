@@ -10,21 +10,31 @@ import { loadBackends } from '../backends.js'
 import { calibrationPath, readCalibration } from '../calibration.js'
 import { jsonDocument } from '../json.js'
 import { formatTable } from '../table.js'
-import { type CommandHelp, formatHelp, parseFlags, requireInteger, UsageError } from '../usage.js'
+import {
+  type CommandHelp,
+  formatHelp,
+  parseFlags,
+  requireInteger,
+  requireNumber,
+  UsageError,
+} from '../usage.js'
 
 export const backendsHelp: CommandHelp = {
   usage:
-    'leaky backends [--json] [--explain --neurons N --steps T [--batch B] [--inputs M] [--weighted] [--mode step|sequence]]',
+    'leaky backends [--json] [--explain --neurons N --steps T [--batch B] [--inputs M] [--weighted [--input-density P]] [--mode step|sequence]]',
   description:
     'Lists every registered backend, whether it can run here and, if not, why.\n' +
     "--explain ranks them for a workload with auto's cost model (seconds per backend, and whether the\n" +
-    'figures come from `leaky bench` or the built-in table) and says which backend auto picks and why.',
+    'figures come from `leaky bench` or the built-in table) and says which backend auto picks and why.\n' +
+    '--input-density P (0…1) declares the fraction of non-zero inputs (spikes: their rate), which an\n' +
+    'event-driven x·Wᵀ takes advantage of.',
   examples: [
     'leaky backends',
     'leaky backends --json',
     'leaky backends --explain --neurons 1000000 --steps 200',
     'leaky backends --explain --neurons 1000 --steps 1000 --mode step',
     'leaky backends --explain --neurons 1024 --steps 200 --batch 256 --inputs 1024 --weighted',
+    'leaky backends --explain --neurons 256 --steps 500 --batch 64 --inputs 256 --weighted --input-density 0.1',
   ],
 }
 
@@ -39,6 +49,7 @@ export async function backends(args: string[]): Promise<number> {
       batch: { type: 'string' },
       inputs: { type: 'string' },
       weighted: { type: 'boolean' },
+      'input-density': { type: 'string' },
       mode: { type: 'string' },
     },
     backendsHelp,
@@ -48,7 +59,7 @@ export async function backends(args: string[]): Promise<number> {
     return 0
   }
   const { usage } = backendsHelp
-  const workloadFlags = ['neurons', 'steps', 'batch', 'inputs', 'weighted', 'mode'] as const
+  const workloadFlags = ['neurons', 'steps', 'batch', 'inputs', 'weighted', 'input-density', 'mode'] as const
   if (!values.explain && workloadFlags.some((f) => values[f] !== undefined))
     throw new UsageError('--neurons, --steps, … describe a workload for --explain; add --explain', usage)
   let workload: Workload | undefined
@@ -62,6 +73,17 @@ export async function backends(args: string[]): Promise<number> {
     const inputs = requireInteger(values.inputs, '--inputs', usage)
     if (inputs !== undefined && !values.weighted)
       throw new UsageError('--inputs M is the input width of a weighted layer; add --weighted', usage)
+    const density = requireNumber(values['input-density'], '--input-density', usage)
+    if (density !== undefined && !values.weighted)
+      throw new UsageError(
+        '--input-density is the share of non-zero inputs of a weighted layer; add --weighted',
+        usage,
+      )
+    if (density !== undefined && !(density >= 0 && density <= 1))
+      throw new UsageError(
+        `--input-density takes a number in [0, 1], got "${values['input-density']}"`,
+        usage,
+      )
     workload = {
       neurons,
       steps,
@@ -69,6 +91,7 @@ export async function backends(args: string[]): Promise<number> {
       weighted: values.weighted ?? false,
       mode: (values.mode as 'step' | 'sequence' | undefined) ?? 'sequence',
       ...(values.weighted ? { inputs: inputs ?? neurons } : {}),
+      ...(density !== undefined ? { inputDensity: density } : {}),
     }
   }
 

@@ -68,6 +68,14 @@ export const runHelp: CommandHelp = {
 /** Input values per run() call: bounds memory for big files and keeps calls large enough to be fast. */
 const SLICE_VALUES = 4 * 1024 * 1024
 
+/** The share of non-zero values (NaN counts) in the input's first slice of whole steps. */
+async function leadingDensity(reader: ArrayReader, steps: number, rowIn: number): Promise<number> {
+  const data = await reader.read(0, Math.min(steps, Math.max(1, Math.floor(SLICE_VALUES / rowIn))))
+  let active = 0
+  for (const e of data) if (e !== 0) active++
+  return data.length > 0 ? active / data.length : 1
+}
+
 function parameterFrom(value: unknown, what: string): ParameterValue | undefined {
   if (value === undefined) return undefined
   if (typeof value === 'number') return value
@@ -317,6 +325,10 @@ export async function run(args: string[]): Promise<number> {
       backendName = runner.backend
       streams = runner.streams
     } else {
+      // auto counts an event-driven x·Wᵀ by the input's share of non-zeros (spikes: their rate),
+      // estimated from the first slice of the input (read again when the run gets to it).
+      const inputDensity =
+        weights && prefer === 'auto' ? await leadingDensity(reader, steps, batch * inputs) : undefined
       const layer = await createLayer(
         {
           neurons,
@@ -327,7 +339,15 @@ export async function run(args: string[]): Promise<number> {
         },
         {
           prefer,
-          workload: { neurons, steps, batch, inputs, weighted: weights !== undefined, mode: 'sequence' },
+          workload: {
+            neurons,
+            steps,
+            batch,
+            inputs,
+            weighted: weights !== undefined,
+            mode: 'sequence',
+            ...(inputDensity !== undefined ? { inputDensity } : {}),
+          },
           onSkip,
         },
       )
