@@ -205,6 +205,11 @@ export async function startHelper(
     const source = `(${workerMain.toString()})`
     const args = `(${runPiece.toString()}), ${JSON.stringify(SPLIT_INTS)}, ${WORKER_SPIN_MS}`
     let close: () => Promise<void>
+    // A worker that fails to start (a page whose CSP refuses blob: workers, a crash) says so here.
+    let stopped = false
+    const stop = () => {
+      stopped = true
+    }
     const proc = (globalThis as { process?: { versions?: { node?: string } } }).process
     if (proc?.versions?.node) {
       const { Worker } = (await import(/* @vite-ignore */ 'node:worker_threads' as string)) as {
@@ -219,6 +224,8 @@ export async function startHelper(
         { eval: true, workerData: { memory, module, control } },
       )
       worker.unref()
+      worker.on('error', stop)
+      worker.on('exit', stop)
       close = () => worker.terminate().then(() => undefined)
     } else {
       const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator
@@ -229,13 +236,14 @@ export async function startHelper(
         }),
       )
       const worker = new Worker(url)
+      worker.addEventListener('error', stop)
       worker.postMessage({ memory, module, control })
       close = async () => worker.terminate()
     }
     // The worker runs before the helper is handed out: no call waits on a worker still starting.
     const started = performance.now()
     while (Atomics.load(a, ALIVE) !== 1) {
-      if (performance.now() - started > START_MS) {
+      if (stopped || performance.now() - started > START_MS) {
         await close()
         return undefined
       }

@@ -14,7 +14,7 @@ import {
 import { caseSpec, runCase, stepCase, stepSequence } from '@leaky/core/conformance'
 import { loadGoldenFiles } from '@leaky/core/conformance/node'
 import { describe, expect, it } from 'vitest'
-import { SHARED_WASM } from '../src/generated/li-wasm.js'
+import { PLAIN_WASM, SHARED_WASM } from '../src/generated/li-wasm.js'
 import { type Engine, getEngine, getSharedEngine, wasmSimdBackend } from '../src/index.js'
 import { indexInts, packedWeightFloats, packWeights, type WasmSimdLayer } from '../src/layer.js'
 import { OP, startHelper } from '../src/threads.js'
@@ -298,6 +298,15 @@ describe('two threads over the shared memory', () => {
     const reference = simulate(resolveSpec(spec), xs, state)
     expectSameBits('split without a worker', heap.slice(out / 4, out / 4 + 24 * N), reference.voltages.data)
     expectSameBits('final i', heap.slice(i / 4, i / 4 + N), reference.state.i.data)
+  })
+
+  it('a worker that fails to start gives no helper at once (one thread), not after the start timeout', async () => {
+    // The plain-memory module cannot be instantiated over a shared memory: the worker throws.
+    const module = await WebAssembly.compile(Buffer.from(PLAIN_WASM, 'base64'))
+    const memory = new WebAssembly.Memory({ initial: 4, maximum: 4, shared: true })
+    const started = performance.now()
+    expect(await startHelper(memory, module, 64)).toBeUndefined()
+    expect(performance.now() - started).toBeLessThan(5000)
   })
 
   it('a kernel that traps in the helper thread is a BackendError, and the helper takes the next job', async () => {
