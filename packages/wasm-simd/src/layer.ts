@@ -79,8 +79,8 @@ interface Placement {
  */
 const TILE = { floats: 1 << 16, steps: 16 }
 /**
- * Pipelined, the copies bound the run and every tile costs a wake of the helper: larger tiles, three
- * in L3. Whole rows where four fit in 4 MiB (contiguous copies: ff-1e5 ran 54 ms against 61–72 ms
+ * Pipelined, the copies bound the run and every tile costs a hand-off to the helper: larger tiles,
+ * three in L3. Whole rows where four fit in 4 MiB (contiguous copies: ff-1e5 ran 54 ms against 61–72 ms
  * in pieces of 2 MiB), else pieces of four rows, 2 MiB (ff-1e6: 137 ms against 143–159 ms in whole
  * rows of 4 MiB). At least ~8 tiles, so that a smaller run still overlaps.
  */
@@ -116,8 +116,9 @@ const PIECE_FLOATS = 2048
 /** Neuron-steps (or multiply-adds) below which a second thread costs more than it gives. */
 const PARALLEL_MIN = 1 << 18
 /**
- * Neuron-steps below which the caller's arrays stay on one thread: a pipelined tile costs a wake of
- * the helper, and a run of 1e6 neuron-steps (0.2 ms) measured no faster pipelined, slower on a busy machine.
+ * Neuron-steps below which the caller's arrays stay on one thread: a run of 1e6 neuron-steps
+ * (ff-1e3, 0.4 ms) measured no faster pipelined, from 2¹⁸ up (2.1–2.5e9 neuron-steps/s either way,
+ * with hand-offs of 1.5 µs): its copies, in cache, cost as much as the kernel.
  */
 const PIPELINE_MIN = 1 << 22
 
