@@ -1,7 +1,7 @@
 /**
  * wasm-simd in headless Chromium (cross-origin isolated: shared memory, two threads), ff T×N with the
  * caller's arrays and zero-copy, beside the three C references of the same run (ratios to the best):
- *   pnpm bench:wasm-web [N]      (T = 1000; N default 1e5)
+ *   pnpm bench:wasm-web [N] [T]      (default N = 1e5, T = 1000: ff-1e5; ff-1e6 is 1e6 200)
  */
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -11,8 +11,12 @@ import { bestCFigure, describeCReferences, measureCReferences } from '@leaky/ben
 import { openChromium } from '@leaky/chromium'
 import { build } from 'esbuild'
 
-const T = 1000
 const N = Number(process.argv[2] ?? 1e5)
+const T = Number(process.argv[3] ?? 1000)
+if (!(Number.isInteger(N) && N > 0 && Number.isInteger(T) && T > 0))
+  throw new Error(
+    `usage: bench:wasm-web [N] [T] (whole numbers > 0), got N=${process.argv[2]} T=${process.argv[3]}`,
+  )
 const format = (x: number) => x.toExponential(2)
 
 console.log(
