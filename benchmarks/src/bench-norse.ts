@@ -47,7 +47,9 @@ function norse(name: string): Record<string, number | string>[] {
 async function interleaved(runs: Record<string, () => Promise<unknown>>, rounds: number) {
   const seconds: Record<string, number[]> = {}
   for (const [name, run] of Object.entries(runs)) {
-    await run() // warm-up
+    // Two warm-up runs: V8 tiers wasm and JS up over the first runs of a call.
+    await run()
+    await run()
     seconds[name] = []
   }
   for (let r = 0; r < rounds; r++)

@@ -15,6 +15,8 @@ async function bench(T: number, N: number, repetitions: number, zeroCopy: boolea
     xs = x
     output = (layer as unknown as Allocating).allocate([T, N]).data
   }
+  // Two warm-up runs: V8 tiers wasm and JS up over the first runs.
+  await layer.run(xs, undefined, { output })
   await layer.run(xs, undefined, { output })
   const times: number[] = []
   for (let r = 0; r < repetitions; r++) {
