@@ -463,7 +463,8 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     // previous out (the copies of the caller's arrays, not the kernel, bound this path); one otherwise.
     const buffers = pipelined ? 3 : 1
     const scratchBytes = tileFloats * F
-    const scratch = Array.from({ length: buffers }, () => engine.alloc(scratchBytes))
+    // Filled inside the try: an allocation that fails frees the ones before it.
+    const scratch: number[] = []
     const alone = () => {
       const at = scratch[0] as number
       for (const tile of tiles) {
@@ -473,6 +474,7 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
       }
     }
     try {
+      while (scratch.length < buffers) scratch.push(engine.alloc(scratchBytes))
       if (pipelined)
         engine.withHelper(
           (helper) => this.#pipeline(engine, helper, place, tiles, scratch, x, out, state, width),
@@ -720,8 +722,9 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
     const outInPlace = engine.owns(out)
     const xFloats = slice * rows * K
     const cFloats = slice * width
-    const xs = xInPlace ? [] : [engine.alloc(xFloats * F), engine.alloc(xFloats * F)]
-    const cs = outInPlace ? [] : [engine.alloc(cFloats * F), engine.alloc(cFloats * F)]
+    // Filled inside the try: an allocation that fails frees the ones before it.
+    const xs: number[] = []
+    const cs: number[] = []
     const slices = Math.ceil(steps / slice)
     const t0 = (k: number) => k * slice
     const tn = (k: number) => Math.min(slice, steps - k * slice)
@@ -732,6 +735,10 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
       out.set(engine.heap.subarray(c, c + tn(k) * width), t0(k) * width)
     }
     try {
+      for (let b = 0; b < 2; b++) {
+        if (!xInPlace) xs.push(engine.alloc(xFloats * F))
+        if (!outInPlace) cs.push(engine.alloc(cFloats * F))
+      }
       if (!xInPlace) copyIn(0)
       for (let k = 0; k < slices; k++) {
         const xAt = xInPlace ? x.byteOffset + t0(k) * rows * K * F : (xs[k % 2] as number)
