@@ -1,7 +1,7 @@
 import type { BackendCost } from '@leaky/core'
 import { backendFor, costs } from '@leaky/core/backend'
 import { defineOrtBackends, type EngineLimits, MEASURED_LIMITS, type OrtDevice } from '@leaky/onnx/runtime'
-import { type Device, probe } from './devices.js'
+import { type Device, probe, softwareVulkanOnly } from './devices.js'
 import { runtime } from './ort.js'
 import { readBack } from './read-back.js'
 import { sessionOptions, sessionVariant } from './sessions.js'
@@ -40,16 +40,30 @@ function nodeDevice(name: string, device: Device, priority: number, figures: Bac
 }
 
 /**
+ * node-webgpu where the only Vulkan drivers are software ones (SwiftShader: what the README suggests
+ * on a machine without a GPU), as `leaky bench --quick` measured it on a 2-core VM: ~0.7 ms a run
+ * call at ~1e6 neuron-steps/s (the parallel-in-time graph on an emulated GPU), ~0.5 ms a step.
+ * Slower than every CPU backend, so `auto` leaves it alone unless a calibration says otherwise.
+ */
+const SOFTWARE_WEBGPU = costs([7e-4, 1e6], [5e-4, 4e7], 6e8)
+
+/**
  * onnxruntime-node's three devices, each one backend. Built-in costs (until `leaky bench` measures
  * this machine): node-cpu runs small steps on core's JS loop (~2 µs a call) and a run is a session
  * call (~20 µs) at ~3e8 neuron-steps/s, with MLAS's matmul for x·Wᵀ (~2e10 flop/s on 2 cores); the
- * GPUs are guesses for an unknown card (~0.1 ms a call: upload, dispatch, read back).
+ * GPUs are guesses for an unknown card (~0.1 ms a call: upload, dispatch, read back), except a
+ * software Vulkan (decided from the environment when this module loads).
  */
 export const nodeBackends = defineOrtBackends({
   runtime,
   devices: [
     nodeDevice('node-cuda', 'cuda', 30, costs([1e-4, 1e10], [1e-4, 1e10], 1e12)),
-    nodeDevice('node-webgpu', 'webgpu', 20, costs([1e-4, 1e9], [1e-4, 1e9], 1e11)),
+    nodeDevice(
+      'node-webgpu',
+      'webgpu',
+      20,
+      softwareVulkanOnly() ? SOFTWARE_WEBGPU : costs([1e-4, 1e9], [1e-4, 1e9], 1e11),
+    ),
     nodeDevice('node-cpu', 'cpu', 10, costs([2e-5, 3e8], [2e-6, 3e8], 2e10)),
   ],
 })

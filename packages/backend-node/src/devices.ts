@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { basename, delimiter, dirname, join } from 'node:path'
 import type { Availability, BackendName } from '@leaky/core'
 import { probeOnce, providerOptions as sharedProviderOptions, trySession } from '@leaky/onnx/runtime'
 import { runtime } from './ort.js'
@@ -31,6 +31,18 @@ const WEBGPU_HOW =
   'onnxruntime-node found no WebGPU adapter. With a GPU, install its Vulkan driver; on Linux without one, ' +
   "install Debian's chromium and libvulkan1 and start Node with " +
   'VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json (a software GPU: correct, not fast)'
+
+/**
+ * Whether the only Vulkan drivers this process may load are software ones (SwiftShader, lavapipe):
+ * the loader's list (VK_DRIVER_FILES, else VK_ICD_FILENAMES) names nothing else. Dawn then has no
+ * hardware adapter, and node-webgpu is a GPU emulated on the CPU: correct, and slower than node-cpu.
+ */
+export function softwareVulkanOnly(env: NodeJS.ProcessEnv = process.env): boolean {
+  const list = env.VK_DRIVER_FILES || env.VK_ICD_FILENAMES
+  if (!list) return false
+  const files = list.split(delimiter).filter((f) => f !== '')
+  return files.length > 0 && files.every((f) => /swiftshader|lvp_icd|lavapipe/i.test(basename(f)))
+}
 
 /** Session options that make a GPU session fail instead of silently running nodes on the CPU. */
 export function providerOptions(device: Device) {
