@@ -121,13 +121,13 @@ export class Engine {
   }
 
   /**
-   * `work` with the helper thread, or `alone` where there is none or it is in use (a call made from
-   * within another one, by a getter of the caller's tensor). Either runs at once and never yields:
-   * the helper's waits are synchronous.
+   * `work` with the helper thread, or `alone` where there is none, it is in use (a call made from
+   * within another one, by a getter of the caller's tensor) or it is set aside (it did not take a
+   * job in time). Either runs at once and never yields: the helper's waits are synchronous.
    */
   withHelper<T>(work: (helper: Helper) => T, alone: () => T): T {
     const helper = this.helper
-    if (!helper || this.#helperBusy) return alone()
+    if (!helper || this.#helperBusy || !helper.ready) return alone()
     this.#helperBusy = true
     try {
       return work(helper)

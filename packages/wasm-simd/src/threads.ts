@@ -16,7 +16,8 @@ import { BackendError } from '@leaky/core'
 
 /**
  * Control block: [0] state (0 idle, 1 job posted, 4 taken by the worker, 2 done, 3 failed: the
- * kernel trapped), [1] op, [2..] arguments, [28] the claim counter, [29] 1 once the worker runs.
+ * kernel trapped), [1] op, [2..] arguments, [28] the claim counter, [29] 1 while the worker is known
+ * to be awake (it sets it whenever it wakes; this thread clears it when a job had to be taken back).
  */
 const CONTROL_INTS = 32
 export const CONTROL_BYTES = CONTROL_INTS * 4
@@ -31,8 +32,11 @@ const [IDLE, POSTED, DONE, FAILED, TAKEN] = [0, 1, 2, 3, 4]
  */
 const WORKER_SPIN_MS = 0.25
 const WAIT_SPIN_MS = 1
-/** A posted job the worker has not taken within this long is taken back and run here. */
-const TAKE_BACK_MS = 2
+/**
+ * A posted job the worker has not taken within this long is taken back and run here, and the worker
+ * is set aside until it shows it is awake again (a loaded 2-core machine took a few ms to wake it).
+ */
+const TAKE_BACK_MS = 20
 /** How long startHelper waits for a new worker to report that it runs. */
 const START_MS = 10_000
 
@@ -111,9 +115,9 @@ function workerMain(
   const k = new WebAssembly.Instance(module, { env: { memory } }).exports as KernelExports
   const a = new Int32Array(memory.buffer, control, 32)
   const f = new Float32Array(memory.buffer, control, 32)
-  Atomics.store(a, 29, 1)
-  Atomics.notify(a, 29)
   for (;;) {
+    // Awake: usable (again, if a job of ours was taken back while this thread slept).
+    Atomics.store(a, 29, 1)
     // Jobs come in bursts (a split call's next one, the next tile, the next run of a loop), and a
     // sleeping thread takes ~50 µs to wake: poll for a while before sleeping.
     let s = Atomics.load(a, 0)
@@ -121,7 +125,10 @@ function workerMain(
       if ((n & 127) === 0 && performance.now() > until) break
       s = Atomics.load(a, 0)
     }
-    for (; s !== 1; s = Atomics.load(a, 0)) Atomics.wait(a, 0, s)
+    for (; s !== 1; s = Atomics.load(a, 0)) {
+      Atomics.wait(a, 0, s)
+      Atomics.store(a, 29, 1)
+    }
     // Taken (4), unless the poster took it back first (then it is 0 again, or a later job).
     if (Atomics.compareExchange(a, 0, 1, 4) !== 1) continue
     const op = a[1] as number
@@ -154,6 +161,11 @@ function failed(): BackendError {
 }
 
 export interface Helper {
+  /**
+   * Whether the worker is known to be awake: false after a job had to be taken back, until it wakes
+   * again (asking wakes it).
+   */
+  readonly ready: boolean
   /** Posts `op` with its arguments to the worker (floats are written as f32 after the integers). */
   post(op: number, ints: readonly number[], floats?: readonly number[]): void
   /**
@@ -260,6 +272,12 @@ export async function startHelper(
       return s
     }
     const helper: Helper = {
+      get ready() {
+        if (Atomics.load(a, ALIVE) === 1) return true
+        // Set aside: wake the worker (no job is posted), so that it says it is awake for a later call.
+        Atomics.notify(a, 0)
+        return false
+      },
       post(op, ints, floats = []) {
         a[1] = op
         Atomics.store(a, COUNTER, 0)
@@ -274,7 +292,12 @@ export async function startHelper(
       },
       wait(now = false) {
         let s = now ? Atomics.load(a, 0) : poll(POSTED, TAKE_BACK_MS)
-        if (s === POSTED && Atomics.compareExchange(a, 0, POSTED, IDLE) === POSTED) return false
+        if (s === POSTED && Atomics.compareExchange(a, 0, POSTED, IDLE) === POSTED) {
+          // A split call's leftover job is not a sign of anything; a single job unclaimed for
+          // TAKE_BACK_MS is: the next calls run on one thread until the worker wakes.
+          if (!now) Atomics.store(a, ALIVE, 0)
+          return false
+        }
         // Taken: the worker finishes it in the time the kernel takes.
         s = poll(TAKEN, blocks ? WAIT_SPIN_MS : Number.POSITIVE_INFINITY)
         for (; s !== DONE && s !== FAILED; s = Atomics.load(a, 0)) Atomics.wait(a, 0, s)
