@@ -183,20 +183,15 @@ export class WasmSimdLayer extends BaseLayer<Resident> {
           'growing a plain one would detach the tensors it lent',
       )
     const size = sizeOf(shape)
-    // Large tensors start at a different offset within 4 KiB each time (cache colouring): the
-    // allocator's power-of-two blocks would otherwise put x and the output of a width that is a
-    // multiple of 1024 floats in the same L1 sets, row after row (N=1024 in cache: 2.1e9
-    // neuron-steps/s, 3.0e9 with the output 2 KiB further on).
-    const colour = size * F >= 1 << 16 ? ((this.#colours++ * 33) % 64) * 64 : 0
-    const bytes = size * F + colour
+    // No cache colouring: offsetting the output from x by 2 KiB sped N=1024 in cache up (2.1e9 →
+    // 3.0e9 neuron-steps/s) but slowed ff-1e6 (2.13e9 → 1.76e9) and ff-1e5 (2.34e9 → 2.17e9, medians
+    // of runs taken in turn), where x and the output lie alike.
+    const bytes = size * F
     const address = engine.alloc(bytes)
     this.#lent.push({ address, bytes })
     void engine.heap // records the buffer as the engine's
-    return { data: new Float32Array(engine.memory.buffer, address + colour, size), shape: [...shape] }
+    return { data: new Float32Array(engine.memory.buffer, address, size), shape: [...shape] }
   }
-
-  /** Large tensors allocate() has handed out (their cache colour, see allocate). */
-  #colours = 0
 
   protected override extraElements(steps: number, batch: Shape): number[] {
     // Wasm memory beyond the output (which the base class counts): the tiles (a weighted layer: a
