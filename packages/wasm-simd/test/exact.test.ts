@@ -57,6 +57,32 @@ function ffCase(seed: number, steps: number, batch: number[], neurons: number, p
   return { spec, xs, state }
 }
 
+/**
+ * run (the caller's arrays), a step at a time, and zero-copy (x and the output allocate()d, one
+ * kernel call, nothing copied) each give the js loop's bits: voltages and final state.
+ */
+async function expectJsBitsEverywhere(spec: LayerSpec, xs: Tensor, state: LIState): Promise<void> {
+  const reference = simulate(resolveSpec(spec), xs, state)
+  const layer = await create(spec)
+  try {
+    const ran = await layer.run(xs, state)
+    expectSameBits('run', ran.voltages.data, reference.voltages.data)
+    expectSameBits('run final i', ran.state.i.data, reference.state.i.data)
+    const stepped = await stepSequence(layer, xs, state)
+    expectSameBits('step', stepped.outputs.data, reference.voltages.data)
+    expectSameBits('step final i', stepped.final.i.data, reference.state.i.data)
+    const x = layer.allocate(xs.shape)
+    x.data.set(xs.data)
+    const out = layer.allocate(reference.voltages.shape)
+    const zero = await layer.run(x, state, { output: out.data })
+    expect(zero.voltages.data).toBe(out.data)
+    expectSameBits('zero-copy', out.data, reference.voltages.data)
+    expectSameBits('zero-copy final v', zero.state.v.data, reference.state.v.data)
+  } finally {
+    await layer.dispose()
+  }
+}
+
 describe('wasm-simd is bit-exact with the js backend', () => {
   const feedForward = golden.flatMap((f) => f.cases).filter((c) => c.kind === 'feed_forward')
 
@@ -97,26 +123,7 @@ describe('wasm-simd is bit-exact with the js backend', () => {
   for (const [steps, batch, neurons, perNeuron] of shapes) {
     it(`T=${steps} batch [${batch}] N=${neurons} ${perNeuron ? 'per-neuron' : 'scalar'}: run, step, zero-copy`, async () => {
       const { spec, xs, state } = ffCase(steps * 31 + neurons, steps, batch, neurons, perNeuron)
-      const reference = simulate(resolveSpec(spec), xs, state)
-      const layer = await create(spec)
-      try {
-        const ran = await layer.run(xs, state)
-        expectSameBits('run', ran.voltages.data, reference.voltages.data)
-        expectSameBits('run final i', ran.state.i.data, reference.state.i.data)
-        const stepped = await stepSequence(layer, xs, state)
-        expectSameBits('step', stepped.outputs.data, reference.voltages.data)
-        expectSameBits('step final i', stepped.final.i.data, reference.state.i.data)
-        // Input and output in wasm memory: one kernel call, nothing copied.
-        const x = layer.allocate(xs.shape)
-        x.data.set(xs.data)
-        const out = layer.allocate(reference.voltages.shape)
-        const zero = await layer.run(x, state, { output: out.data })
-        expect(zero.voltages.data).toBe(out.data)
-        expectSameBits('zero-copy', out.data, reference.voltages.data)
-        expectSameBits('zero-copy final v', zero.state.v.data, reference.state.v.data)
-      } finally {
-        await layer.dispose()
-      }
+      await expectJsBitsEverywhere(spec, xs, state)
     })
   }
 })
@@ -141,23 +148,7 @@ describe("vLeak = ±0 (Norse's default): li.wat's shorter form of the update", (
         v: { data: mixed(2, neurons), shape: [neurons] },
         i: { data: mixed(3, neurons), shape: [neurons] },
       }
-      const reference = simulate(resolveSpec(spec), xs, state)
-      const layer = await create(spec)
-      try {
-        const ran = await layer.run(xs, state)
-        expectSameBits('run', ran.voltages.data, reference.voltages.data)
-        expectSameBits('run final i', ran.state.i.data, reference.state.i.data)
-        const stepped = await stepSequence(layer, xs, state)
-        expectSameBits('step', stepped.outputs.data, reference.voltages.data)
-        const x = layer.allocate(xs.shape)
-        x.data.set(xs.data)
-        const out = layer.allocate(reference.voltages.shape)
-        const zero = await layer.run(x, state, { output: out.data })
-        expectSameBits('zero-copy', out.data, reference.voltages.data)
-        expectSameBits('zero-copy final v', zero.state.v.data, reference.state.v.data)
-      } finally {
-        await layer.dispose()
-      }
+      await expectJsBitsEverywhere(spec, xs, state)
     })
   }
 })
